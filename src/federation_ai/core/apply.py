@@ -1,0 +1,117 @@
+"""Apply the applied decisions of one step to the account's effective policy (SPEC §6 step 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from federation_ai.core.context import Ctx
+from federation_ai.core.decisions import Decision
+from federation_ai.core.roles.researcher import research_key
+from federation_ai.core.state import Pin
+from federation_ai.core.timeutil import US_PER_MINUTE
+from federation_ai.core.vocabulary import RISK_LIMIT_KEYS, TIERS
+
+
+def _pin(c: Ctx, d: Decision) -> Pin:
+    assert d.proposal is not None
+    minutes = d.proposal.effect.get("pin")
+    until = None if minutes is None else c.ts + round(minutes * US_PER_MINUTE)
+    return Pin(key_name=c.event.payload["key_name"], set_at=c.ts, until=until)
+
+
+def _freeze(c: Ctx, d: Decision) -> None:
+    p = c.policy
+    p.frozen = True
+    p.freeze_triggers = list(d.payload["triggers"])
+    p.frozen_since = c.ts
+    p.pre_freeze_mode, p.pre_freeze_setter = p.mode, p.mode_setter
+    p.mode, p.mode_setter = "EMERGENCY", "supervisor"
+
+
+def _unfreeze(c: Ctx, d: Decision) -> None:
+    p = c.policy
+    assert d.proposal is not None
+    p.frozen = False
+    p.freeze_triggers = []
+    p.frozen_since = None
+    p.mode, p.mode_setter = d.payload["restored_mode"], d.proposal.effect["setter"]
+    p.pre_freeze_mode = p.pre_freeze_setter = None
+    c.metrics.consecutive_losses = 0
+    if d.proposal.effect.get("rebaseline"):
+        c.metrics.rebaseline()
+
+
+def _mode_change(c: Ctx, d: Decision) -> None:
+    p = c.policy
+    assert d.proposal is not None
+    p.mode = d.payload["mode"]
+    p.mode_setter = d.role_source
+    if d.role_source == "operator":
+        p.ceo_restore = None
+        p.mode_pin = _pin(c, d)
+    elif d.role_source == "ceo":
+        p.ceo_restore = d.proposal.effect.get("ceo_restore")
+
+
+def _capital_profile(c: Ctx, d: Decision) -> None:
+    c.policy.profile = d.payload["profile"]
+    c.policy.profile_changed_day = c.metrics.closed_days
+
+
+def _risk_adjustment(c: Ctx, d: Decision) -> None:
+    p = c.policy
+    p.tier = TIERS.index(d.payload["tier"])
+    p.limits = {k: float(d.payload[k]) for k in RISK_LIMIT_KEYS}
+    if d.role_source == "operator":
+        p.risk_pin = _pin(c, d)
+
+
+def _ess_policy(c: Ctx, d: Decision) -> None:
+    c.policy.ess_level = d.payload["level"]
+
+
+def _strategy_allocation(c: Ctx, d: Decision) -> None:
+    c.policy.weights = dict(d.payload["model_weights"])
+
+
+def _symbol_universe(c: Ctx, d: Decision) -> None:
+    c.policy.n_symbols = len(d.payload["active_symbols"])
+
+
+def _cashflow(c: Ctx, d: Decision) -> None:
+    c.policy.cashflow = d.payload["policy"]
+
+
+def _research_task(c: Ctx, d: Decision) -> None:
+    key = research_key(d.payload["task_type"], d.payload["model_name"])
+    c.policy.research_last[key] = c.ts
+    c.policy.open_research[key] = {**d.payload, "decision_id": d.decision_id, "issued_at": d.timestamp}
+
+
+def _override(c: Ctx, d: Decision) -> None:
+    if d.payload.get("action") == "peak_reset":
+        c.metrics.reset_peak()
+
+
+def _role_status(c: Ctx, d: Decision) -> None:
+    c.policy.roles_enabled[d.payload["role"]] = bool(d.payload["enabled"])
+
+
+APPLY: dict[str, Callable[[Ctx, Decision], None]] = {
+    "freeze": _freeze,
+    "unfreeze": _unfreeze,
+    "mode_change": _mode_change,
+    "capital_profile": _capital_profile,
+    "risk_adjustment": _risk_adjustment,
+    "ess_policy": _ess_policy,
+    "strategy_allocation": _strategy_allocation,
+    "symbol_universe": _symbol_universe,
+    "cashflow": _cashflow,
+    "research_task": _research_task,
+    "override": _override,
+    "role_status": _role_status,
+}
+
+
+def apply(c: Ctx, d: Decision) -> None:
+    APPLY[d.decision_type](c, d)

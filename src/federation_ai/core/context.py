@@ -1,0 +1,30 @@
+"""What every role sees in one step: the same state, event and flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from federation_ai.core.codec import Event
+from federation_ai.core.config import CoreConfig
+from federation_ai.core.metrics import Metrics
+from federation_ai.core.state import AccountState, Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    account: AccountState
+    event: Event
+    config: CoreConfig
+    day_closed: bool  # the day-close rules run in this step
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.account.metrics
+
+    @property
+    def policy(self) -> Policy:
+        return self.account.policy
+
+    @property
+    def ts(self) -> int:
+        return self.event.ts

@@ -1,0 +1,77 @@
+"""Decisions (SPEC §4): deterministic ids, canonical order, JSON form."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from federation_ai.core.vocabulary import RANK
+
+NAMESPACE: Final = uuid.UUID("5a9edc94-64f4-5848-98b0-2736f59e8d6b")
+
+APPLIED: Final = "applied"
+SUPERSEDED: Final = "superseded"
+VETOED: Final = "vetoed"
+
+
+def decision_id(account_id: str, event_id: str, role: str, decision_type: str, n: int) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{account_id}|{event_id}|{role}|{decision_type}|{n}"))
+
+
+@dataclass(slots=True)
+class Proposal:
+    """What a role (or the operator) wants, before the arbiter rules on it."""
+
+    role: str
+    decision_type: str
+    priority: int
+    reason: str
+    payload: dict[str, Any]
+    value: Any = None  # the value the role owns (for edge-triggering)
+    memo_key: tuple[str, ...] | None = None  # edge-trigger key; None = not remembered
+    effect: dict[str, Any] = field(default_factory=dict)  # extra state changes when applied
+
+
+@dataclass(slots=True)
+class Decision:
+    decision_id: str
+    event_id: str
+    account_id: str
+    decision_type: str
+    role_source: str
+    priority: int
+    timestamp: str
+    reason: str
+    payload: dict[str, Any]
+    status: str
+    config_digest: str
+    proposal: Proposal | None = None  # not serialized
+    order: tuple[int, int, int] = (0, 0, 0)  # (priority, rank, generation index)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision_id": self.decision_id,
+            "event_id": self.event_id,
+            "account_id": self.account_id,
+            "decision_type": self.decision_type,
+            "role_source": self.role_source,
+            "priority": self.priority,
+            "timestamp": self.timestamp,
+            "reason": self.reason,
+            "payload": self.payload,
+            "status": self.status,
+            "config_digest": self.config_digest,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+
+
+def sort_key(d: Decision) -> tuple[int, int, int]:
+    return d.order
+
+
+def rank_of(role: str) -> int:
+    return RANK[role]

@@ -1,0 +1,147 @@
+"""The decision core's one entry point: ``step(state, event, config)``.
+
+For one event: dedupe and order-check, update metrics (closing the day if it
+rolled), let every enabled role propose, arbitrate, and apply. Pure over its
+inputs: no I/O, no wall clock. ``state`` is updated in place and returned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final, NamedTuple
+
+from federation_ai.core import operator
+from federation_ai.core.apply import apply
+from federation_ai.core.arbiter import pin_active, resolve
+from federation_ai.core.codec import Event
+from federation_ai.core.config import CoreConfig
+from federation_ai.core.context import Ctx
+from federation_ai.core.decisions import APPLIED, Decision, Proposal
+from federation_ai.core.metrics import Metrics
+from federation_ai.core.roles import ceo, cfo, cio, cro, researcher, supervisor
+from federation_ai.core.state import AccountState, FederationState
+from federation_ai.core.vocabulary import HEALTH, MODEL, OPERATOR, SNAPSHOT, TRADE
+
+PROCESSED: Final = "processed"
+DUPLICATE: Final = "duplicate"
+OUT_OF_ORDER: Final = "out_of_order"
+
+
+class StepResult(NamedTuple):
+    state: FederationState
+    decisions: list[Decision]
+    outcome: str  # processed | duplicate | out_of_order
+
+
+# Roles in rank order; the Supervisor cannot be disabled.
+ROLES: Final[tuple[tuple[str, Callable[[Ctx], list[Proposal]]], ...]] = (
+    ("supervisor", supervisor.propose),
+    ("cro", cro.propose),
+    ("ceo", ceo.propose),
+    ("cio", cio.propose),
+    ("cfo", cfo.propose),
+    ("researcher", researcher.propose),
+)
+
+
+def _update_metrics(m: Metrics, event: Event, cfg: CoreConfig) -> None:
+    t = event.event_type
+    if t == SNAPSHOT:
+        m.on_snapshot(event.ts, event.payload, cfg.metrics)
+    elif t == TRADE:
+        m.on_trade(event.payload["pnl_usd"], cfg.metrics)
+    elif t == HEALTH:
+        m.on_health(event.payload)
+    elif t == MODEL:
+        m.on_model(event.ts, event.payload)
+
+
+def _owned_value(c: Ctx, decision_type: str) -> Any:
+    p = c.policy
+    return {
+        "mode_change": p.mode,
+        "capital_profile": p.profile,
+        "risk_adjustment": p.tier_name,
+        "ess_policy": p.ess_level,
+        "symbol_universe": p.n_symbols,
+        "cashflow": p.cashflow,
+        "strategy_allocation": None,
+    }.get(decision_type)
+
+
+def _memo_entry(c: Ctx, prop: Proposal) -> str:
+    """The proposal's context for edge-triggering: value, owned value, frozen, pin, critical."""
+    context = (
+        prop.value,
+        _owned_value(c, prop.decision_type),
+        c.policy.frozen,
+        pin_active(c, prop.decision_type),
+        c.metrics.critical,
+    )
+    return json.dumps(context, separators=(",", ":"))
+
+
+def _memo_key(prop: Proposal) -> str:
+    return f"{prop.role}|{prop.decision_type}"
+
+
+def _propose(c: Ctx) -> list[Proposal]:
+    if c.event.event_type == OPERATOR:
+        return operator.propose(c)
+    enabled = c.policy.roles_enabled
+    memo = c.policy.memo
+    out: list[Proposal] = []
+    for name, role in ROLES:
+        if name != "supervisor" and not enabled.get(name, True):
+            continue
+        for prop in role(c):
+            if prop.value is not None and memo.get(_memo_key(prop)) == _memo_entry(c, prop):
+                continue  # superseded or vetoed before, in the same context
+            out.append(prop)
+    return out
+
+
+def _remember(c: Ctx, decisions: list[Decision]) -> None:
+    memo = c.policy.memo
+    for d in decisions:
+        prop = d.proposal
+        if prop is None or prop.value is None or prop.role == "operator":
+            continue
+        key = _memo_key(prop)
+        if d.status == APPLIED:
+            memo.pop(key, None)
+        else:
+            memo[key] = _memo_entry(c, prop)
+
+
+def step(state: FederationState, event: Event, config: CoreConfig) -> StepResult:
+    acct: AccountState = state.account(event.account_id, config)
+    if event.event_id in acct.seen:
+        return StepResult(state, [], DUPLICATE)
+    if acct.last_ts is not None and event.ts < acct.last_ts:
+        return StepResult(state, [], OUT_OF_ORDER)
+    acct.remember(event.event_id, config.metrics.dedup_window)
+    acct.last_ts = event.ts
+    acct.last_event_id = event.event_id
+
+    m = acct.metrics
+    closed = m.roll_day(event.ts, config.metrics)
+    if event.event_type == OPERATOR:
+        acct.pending_close = acct.pending_close or closed
+        day_closed = False
+    else:
+        day_closed = closed or acct.pending_close
+        acct.pending_close = False
+    _update_metrics(m, event, config)
+
+    c = Ctx(acct, event, config, day_closed)
+    proposals = _propose(c)
+    if not proposals:
+        return StepResult(state, [], PROCESSED)
+    decisions = resolve(c, proposals)
+    for d in decisions:
+        if d.status == APPLIED:
+            apply(c, d)
+    _remember(c, decisions)
+    return StepResult(state, decisions, PROCESSED)
