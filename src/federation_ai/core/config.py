@@ -182,32 +182,24 @@ class CoreConfig:
                 raise ConfigError(name, f"unknown section (known: {', '.join(known)})")
             if not isinstance(value, dict):
                 raise ConfigError(name, "must be a table")
-            section_type = _HINTS[cls][name]
-            sections[name] = _build_section(section_type, value, name)
+            section_type = section_hints(cls)[name]
+            sections[name] = build_section(section_type, value, name)
         return cls(**sections)
 
 
-# Field types resolved once (dataclasses with `from __future__ import annotations`
-# keep annotations as strings).
-_SECTIONS = (
-    MetricsConfig, SupervisorConfig, CroConfig, CeoConfig, CioConfig, CfoConfig, ResearcherConfig,
-    CoreConfig,
-)
+# Field types, resolved on first use (dataclasses with `from __future__ import
+# annotations` keep annotations as strings).
 _HINTS: dict[type, dict[str, Any]] = {}
 
 
-def _hints(section: type) -> dict[str, Any]:
+def section_hints(section: type) -> dict[str, Any]:
     if section not in _HINTS:
         _HINTS[section] = typing.get_type_hints(section)
     return _HINTS[section]
 
 
-for _section in _SECTIONS:
-    _hints(_section)
-
-
-def _build_section(section: type, values: dict[str, Any], prefix: str) -> Any:
-    hints = _hints(section)
+def build_section(section: type, values: dict[str, Any], prefix: str) -> Any:
+    hints = section_hints(section)
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
         path = f"{prefix}.{key}"

@@ -1,0 +1,99 @@
+"""Event-bus contract (SPEC §9): message type, protocol, stream and group names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+INPUT_EVENT_TYPES: tuple[str, ...] = (
+    "portfolio.snapshot_updated",
+    "system.health_updated",
+    "model.performance_updated",
+    "trade.closed",
+    "operator.command",
+)
+DECISION_EVENT_TYPE = "ai.federation.decision_made"
+SOURCE = "federation-ai"
+
+DEFAULT_CLAIM_IDLE_MS = 30_000
+DEFAULT_MAXLEN = 100_000
+DEFAULT_DLQ_MAXLEN = 100_000
+DEFAULT_DEDUP_TTL_MS = 7 * 24 * 3600 * 1000
+# Where a new consumer group starts: "0" = every entry already in the stream
+# (nothing a producer wrote before the first start is lost), "$" = only new ones.
+DEFAULT_GROUP_START_ID = "0"
+
+
+def stream_key(event_type: str) -> str:
+    return f"quantum:stream:{event_type}"
+
+
+def group_name(event_type: str) -> str:
+    return f"quantum:group:federation-ai:{event_type}"
+
+
+def dlq_key(event_type: str) -> str:
+    return f"quantum:dlq:{event_type}"
+
+
+def published_key(decision_id: str) -> str:
+    return f"quantum:federation:published:{decision_id}"
+
+
+DECISION_STREAM = stream_key(DECISION_EVENT_TYPE)
+
+
+def entry_id_key(entry_id: str) -> tuple[int, int]:
+    """Sort key of a stream entry id ``"<ms>-<seq>"``; ``ValueError`` if malformed."""
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class BusMessage:
+    """One input message as delivered to this consumer."""
+
+    event_type: str  # the input stream's suffix, e.g. "portfolio.snapshot_updated"
+    message_id: str  # the stream entry id, e.g. "1700000000000-0"
+    fields: dict[str, str]  # raw message fields (seed envelope)
+    deliveries: int  # 1 on first delivery, >1 when redelivered or claimed
+
+
+@runtime_checkable
+class EventBus(Protocol):
+    """What the service runner needs from an event bus (see docs/bus.md)."""
+
+    async def start(self) -> None:
+        """Create the consumer groups (an existing group is fine)."""
+
+    async def fetch(self, max_count: int = 500, block_ms: int = 100) -> list[BusMessage]:
+        """New messages of all input streams plus stale pending ones, oldest first."""
+        ...
+
+    async def ack(self, messages: Sequence[BusMessage]) -> None:
+        """Acknowledge: the messages leave the pending list."""
+
+    async def dead_letter(self, message: BusMessage, reason: str) -> None:
+        """Copy to ``quantum:dlq:<event_type>`` with the reason, then acknowledge."""
+
+    async def publish_decisions(self, decisions: Sequence[Mapping[str, Any]]) -> int:
+        """Append decisions once each (by ``decision_id``); return how many were new."""
+        ...
+
+    async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
+        """Append a message to an input stream; return its entry id."""
+        ...
+
+    async def pending_count(self) -> int:
+        """Messages delivered to the group but not acknowledged."""
+        ...
+
+    async def lag(self) -> int:
+        """Messages not yet delivered to the group (0 if unknown)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; pending messages stay pending."""

@@ -1,0 +1,22 @@
+"""The ``federation`` command line. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from federation_ai.cli import replay_cmd
+
+app = typer.Typer(
+    name="federation",
+    help="Federation AI: a governance layer for automated trading.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+# Each module adds its commands to the app.
+for module in (replay_cmd,):
+    module.register(app)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,115 @@
+"""Database URLs and async engines: SQLite (aiosqlite, WAL) or PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from federation_ai.store.models import UnsupportedDatabase
+
+SQLITE_DRIVER = "sqlite+aiosqlite"
+POSTGRES_DRIVER = "postgresql+asyncpg"
+# Execution option: on SQLite, open the transaction with BEGIN IMMEDIATE so the
+# write lock is taken up front and the busy timeout applies (a deferred
+# transaction that reads first cannot wait for the lock when it later writes).
+WRITE_OPTION = "federation_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_POSTGRES_SCHEMES = {"postgres", "postgresql"}
+# libpq's `sslmode` values, which asyncpg accepts under the name `ssl`
+_SSLMODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Map a user-facing URL (or a bare SQLite file path) to the async driver URL."""
+    if isinstance(url, str) and "://" not in url:
+        if not url.strip():
+            raise UnsupportedDatabase("empty database URL")
+        return URL.create(SQLITE_DRIVER, database=url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise UnsupportedDatabase(f"not a database URL: {exc}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername=SQLITE_DRIVER)
+    if backend in _POSTGRES_SCHEMES:
+        parsed = parsed.set(drivername=POSTGRES_DRIVER)
+        sslmode = parsed.query.get("sslmode")
+        if isinstance(sslmode, str):
+            if sslmode not in _SSLMODES:
+                raise UnsupportedDatabase(f"unknown sslmode {sslmode!r}")
+            parsed = parsed.difference_update_query(["sslmode"]).update_query_dict(
+                {"ssl": sslmode}
+            )
+        return parsed
+    raise UnsupportedDatabase(
+        f"unsupported database {parsed.drivername!r}: use sqlite:///FILE or postgresql://..."
+    )
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL (None for in-memory or non-SQLite URLs)."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in {"", ":memory:"} or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" hook emit BEGIN itself (the sqlite3 module would
+    # otherwise start transactions lazily and commit around DDL).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str | URL) -> AsyncEngine:
+    """An async engine for the URL; nothing is connected until first use."""
+    target = normalize_url(url)
+    common: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+    if target.get_backend_name() == "sqlite":
+        engine = create_async_engine(target, **common)
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_async_engine(target, pool_pre_ping=True, **common)
+
+
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One transaction that commits on success and rolls back on any error.
+
+    On SQLite it takes the write lock at BEGIN, so concurrent writers queue on the
+    busy timeout instead of failing half-way.
+    """
+    async with engine.connect() as conn:
+        await conn.execution_options(**{WRITE_OPTION: True})
+        async with conn.begin():
+            yield conn

@@ -1,0 +1,1 @@
+"""Alembic environment and revisions of the federation store (loaded by Alembic, not imported)."""
