@@ -13,6 +13,12 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+@app.callback()
+def main() -> None:
+    """Federation AI: a governance layer for automated trading."""
+
+
 # Each module adds its commands to the app.
 for module in (replay_cmd,):
     module.register(app)

@@ -2,11 +2,67 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from federation_ai.core import ConfigError
+from federation_ai.replay.runner import ReplayError, replay
+from federation_ai.replay.sources import open_source
+from federation_ai.replay.summary import render
+from federation_ai.settings import load_settings
+
+PROGRESS_MIN_BYTES = 5_000_000
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def replay() -> None:
-        """Replay recorded history (placeholder)."""
-        raise typer.Exit(1)
+    @app.command("replay")
+    def replay_cmd(
+        input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".jsonl event log or equity-curve .csv", exists=True, dir_okay=False)],
+        out: Annotated[Path, typer.Option("--out", help="output directory")] = Path("out"),
+        config: Annotated[Path | None, typer.Option("--config", help="TOML config file")] = None,
+        trades: Annotated[Path | None, typer.Option("--trades", help="trades CSV for an equity curve", exists=True, dir_okay=False)] = None,
+        skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="report and skip bad lines")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
+    ) -> None:
+        """Replay recorded history; write decisions.jsonl, policy.json and timeline.csv."""
+        console = Console(stderr=False)
+        err = Console(stderr=True)
+        try:
+            settings = load_settings(config)
+            items = open_source(input_path, trades)
+        except (ConfigError, ValueError) as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+        show = not quiet and input_path.stat().st_size >= PROGRESS_MIN_BYTES
+        started = time.perf_counter()
+        try:
+            if show:
+                total = _count_lines(input_path)
+                with Progress(TextColumn("replay"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+                              TimeRemainingColumn(), console=err, transient=True) as bar:
+                    task = bar.add_task("replay", total=total)
+                    stats = replay(items, settings.core, out, skip_invalid=skip_invalid,
+                                   progress=lambda n: bar.update(task, completed=n))
+            else:
+                stats = replay(items, settings.core, out, skip_invalid=skip_invalid)
+        except ReplayError as exc:
+            err.print(f"[red]error:[/red] {input_path}: line {exc.line}: {exc.reason}", markup=True, highlight=False)
+            err.print("nothing written (use --skip-invalid to report and skip bad lines)")
+            raise typer.Exit(1) from None
+        except ValueError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+        elapsed = time.perf_counter() - started
+        if not quiet:
+            render(stats, console, elapsed)
+            console.print(f"wrote {out}/decisions.jsonl, {out}/policy.json, {out}/timeline.csv")
