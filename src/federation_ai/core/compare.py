@@ -1,4 +1,8 @@
-"""Threshold comparisons on both sides rounded to 9 decimals; undefined is never true."""
+"""Threshold comparisons on both sides rounded to 9 decimals; undefined is never true.
+
+Thresholds come from ``CoreConfig``, whose floats are already rounded to 9
+places when loaded, so only the metric side is rounded here (the hot path).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,19 @@ PLACES = 9
 
 
 def gt(a: float | None, b: float) -> bool:
-    return a is not None and round(a, PLACES) > round(b, PLACES)
+    return a is not None and round(a, PLACES) > b
 
 
 def ge(a: float | None, b: float) -> bool:
-    return a is not None and round(a, PLACES) >= round(b, PLACES)
+    return a is not None and round(a, PLACES) >= b
 
 
 def lt(a: float | None, b: float) -> bool:
-    return a is not None and round(a, PLACES) < round(b, PLACES)
+    return a is not None and round(a, PLACES) < b
 
 
 def le(a: float | None, b: float) -> bool:
-    return a is not None and round(a, PLACES) <= round(b, PLACES)
+    return a is not None and round(a, PLACES) <= b
 
 
 def pct(x: float | None) -> str:

@@ -230,7 +230,7 @@ def _coerce(hint: Any, value: Any, path: str) -> Any:  # noqa: PLR0911
             raise ConfigError(path, f"must be a number, got {value!r}")
         if not math.isfinite(value):
             raise ConfigError(path, "must be finite")
-        return float(value)
+        return round(float(value), 9)  # thresholds compare at 9 decimals (SPEC §3)
     if hint is str:
         if not isinstance(value, str):
             raise ConfigError(path, f"must be a string, got {value!r}")

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from federation_ai.api import create_app
+from federation_ai.api.security import generate_key, hash_key
+from federation_ai.settings import load_settings
+from federation_ai.store import Store
+
+from .fake_service import FakeService
+from .helpers import snapshot
+
+
+@dataclass
+class Keys:
+    viewer: str
+    operator: str
+    admin: str
+
+    def headers(self, scope: str | None) -> dict[str, str]:
+        if scope is None:
+            return {}
+        return {"Authorization": f"Bearer {getattr(self, scope)}"}
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, dict[str, Any]]:
+    return {}
+
+
+@pytest.fixture
+async def service(tmp_path, settings_overrides) -> AsyncIterator[FakeService]:
+    settings = load_settings(environ={}, overrides={"service": {"data_dir": str(tmp_path)}, **settings_overrides})
+    store = await Store.open(settings.service.database_url())
+    await store.upgrade()
+    svc = FakeService(settings=settings, store=store)
+    try:
+        yield svc
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def keys(service) -> Keys:
+    made = {}
+    for scope in ("viewer", "operator", "admin"):
+        key = generate_key()
+        await service.store.add_api_key(f"{scope}-key", scope, hash_key(key))
+        made[scope] = key
+    return Keys(**made)
+
+
+@pytest.fixture
+def app(service):
+    return create_app(service, heartbeat_seconds=0.2)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@pytest.fixture
+async def account(service) -> str:
+    """The `default` account with one snapshot of history."""
+    await service.ingest(snapshot("seed-1", "2024-03-01T12:00:00Z", 10_000.0))
+    return "default"

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+
+def snapshot(event_id: str, ts: str, equity: float, account: str = "default", **extra: Any) -> dict[str, Any]:
+    return {
+        "event_type": "portfolio.snapshot_updated",
+        "event_id": event_id,
+        "account_id": account,
+        "timestamp": ts,
+        "payload": {"total_equity": equity, **extra},
+    }
+
+
+def health(event_id: str, ts: str, status: str, account: str = "default", **extra: Any) -> dict[str, Any]:
+    return {
+        "event_type": "system.health_updated",
+        "event_id": event_id,
+        "account_id": account,
+        "timestamp": ts,
+        "payload": {"overall_status": status, **extra},
+    }

@@ -1,0 +1,113 @@
+"""Every endpoint x no key / viewer / operator / admin -> 401 / 403 / 2xx."""
+
+from __future__ import annotations
+
+import pytest
+
+from federation_ai.api import create_app
+from federation_ai.api.security import BootstrapKey
+
+from .helpers import snapshot
+
+MODE = {"mode": "SHADOW", "reason": "maintenance"}
+RISK = {"max_leverage": 2.0, "reason": "volatile market"}
+PEAK = {"reason": "new mandate"}
+ROLE = {"reason": "test"}
+
+# (method, path, body, minimum scope); None = open
+ENDPOINTS = [
+    ("GET", "/health", None, None),
+    ("GET", "/api/federation/status", None, "viewer"),
+    ("GET", "/api/federation/status?account_id=default", None, "viewer"),
+    ("GET", "/api/federation/decisions", None, "viewer"),
+    ("GET", "/api/federation/decisions/{decision_id}", None, "viewer"),
+    ("GET", "/api/federation/policy?account_id=default", None, "viewer"),
+    ("POST", "/api/federation/mode", MODE, "operator"),
+    ("POST", "/api/federation/mode", {**MODE, "mode": "LIVE", "force": True}, "admin"),
+    ("POST", "/api/federation/risk", RISK, "operator"),
+    ("POST", "/api/federation/roles/cio/disable", ROLE, "operator"),
+    ("POST", "/api/federation/roles/cio/enable", None, "operator"),
+    ("POST", "/api/federation/peak/reset", PEAK, "admin"),
+    ("POST", "/api/federation/events", "EVENT", "operator"),
+    ("GET", "/docs", None, None),
+    ("GET", "/openapi.json", None, None),
+    ("GET", "/metrics", None, None),
+]
+LEVEL = {None: -1, "viewer": 0, "operator": 1, "admin": 2}
+_counter = iter(range(10**6))
+
+
+def _expected(caller: str | None, needed: str | None) -> int:
+    if needed is None:
+        return 200
+    if caller is None:
+        return 401
+    return 200 if LEVEL[caller] >= LEVEL[needed] else 403
+
+
+@pytest.mark.parametrize(("method", "path", "body", "needed"), ENDPOINTS,
+                         ids=[f"{m} {p} {n}" for m, p, _, n in ENDPOINTS])
+@pytest.mark.parametrize("caller", [None, "viewer", "operator", "admin"])
+async def test_auth_matrix(client, keys, service, account, method, path, body, needed, caller):
+    first = (await service.store.query_decisions(__import__("federation_ai.store", fromlist=["DecisionQuery"]).DecisionQuery(limit=1))).items[0]
+    path = path.replace("{decision_id}", first["decision_id"])
+    if body == "EVENT":
+        body = snapshot(f"m-{next(_counter)}", "2024-03-01T12:05:00Z", 10_050.0)
+    before = len(service.ingested)
+    r = await client.request(method, path, json=body, headers=keys.headers(caller))
+    expected = _expected(caller, needed)
+    assert r.status_code == expected, r.text
+    if expected != 200:
+        assert len(service.ingested) == before  # a refused action writes nothing
+    if expected == 401:
+        assert r.headers["www-authenticate"] == "Bearer"
+
+
+async def test_x_api_key_header_works(client, keys, account):
+    r = await client.get("/api/federation/status", headers={"X-API-Key": keys.viewer})
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("header", [
+    {"Authorization": "Bearer fed_not-a-real-key"},
+    {"X-API-Key": "fed_not-a-real-key"},
+    {"Authorization": "Basic dXNlcjpwYXNz"},
+    {"Authorization": "Bearer "},
+])
+async def test_unknown_or_malformed_key_is_401(client, keys, header):
+    r = await client.get("/api/federation/status", headers=header)
+    assert r.status_code == 401
+
+
+async def test_revoked_key_is_refused(service, keys, account):
+    import httpx
+    app = create_app(service, auth_cache_seconds=0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.get("/api/federation/status", headers=keys.headers("viewer"))).status_code == 200
+        assert await service.store.revoke_api_key("viewer-key")
+        assert (await c.get("/api/federation/status", headers=keys.headers("viewer"))).status_code == 401
+
+
+async def test_bootstrap_key(service, account):
+    import httpx
+    app = create_app(service, bootstrap_keys=[BootstrapKey.from_key("demo", "operator", "fed_demo")])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        r = await c.post("/api/federation/mode", json=MODE, headers={"X-API-Key": "fed_demo"})
+        assert r.status_code == 200
+        assert "demo" in r.json()["decisions"][0]["reason"]
+        r = await c.post("/api/federation/peak/reset", json=PEAK, headers={"X-API-Key": "fed_demo"})
+        assert r.status_code == 403
+
+
+@pytest.mark.parametrize("settings_overrides", [{"service": {"metrics_public": False}}])
+async def test_private_metrics_need_viewer(client, keys, settings_overrides):
+    assert (await client.get("/metrics")).status_code == 401
+    r = await client.get("/metrics", headers=keys.headers("viewer"))
+    assert r.status_code == 200
+    assert "federation_events" in r.text
+
+
+def test_bootstrap_key_repr_hides_hash():
+    key = BootstrapKey.from_key("demo", "admin", "fed_secret")
+    assert "fed_secret" not in repr(key)
+    assert key.key_hash not in repr(key)

@@ -1,0 +1,69 @@
+"""Redis-only: interoperability with plain redis-py producers and operators."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from federation_ai.bus import envelope_to_event_dict, group_name, stream_key
+
+pytestmark = pytest.mark.redis
+
+SNAP = "portfolio.snapshot_updated"
+
+
+async def test_message_written_by_a_plain_client_in_the_seed_envelope_is_consumed(
+    redis_backend, drain
+):
+    redis = redis_backend.redis
+    key = redis_backend.namespace + stream_key(SNAP)
+    # the group already exists, as when another deployment created it
+    await redis.xgroup_create(key, group_name(SNAP), id="0", mkstream=True)
+    payload = {"event_id": "e-000123", "total_equity": 10_500.0, "cash_balance": 2_000.0}
+    msg_id = await redis.xadd(
+        key,
+        {
+            "event_type": SNAP,
+            "payload": json.dumps(payload),
+            "trace_id": "trace-1",
+            "correlation_id": "corr-1",
+            "timestamp": "2024-03-01T12:00:05Z",
+            "source": "quantum-trader",
+        },
+    )
+    bus = await redis_backend.started("c1")
+    (msg,) = await drain(bus, lambda seen: len(seen) >= 1)
+    assert (msg.event_type, msg.message_id, msg.deliveries) == (SNAP, msg_id, 1)
+    event = envelope_to_event_dict(msg)
+    assert event["event_id"] == "e-000123"
+    assert event["account_id"] == "default"
+    assert event["timestamp"] == "2024-03-01T12:00:05Z"
+    assert event["payload"] == {"total_equity": 10_500.0, "cash_balance": 2_000.0}
+    assert event["source"] == "quantum-trader"
+    await bus.ack([msg])
+    pending = await redis.xpending(key, group_name(SNAP))
+    assert pending["pending"] == 0
+
+
+async def test_a_deleted_stream_is_recreated_and_consumption_resumes(redis_backend, drain):
+    bus = await redis_backend.started("c1")
+    key = redis_backend.namespace + stream_key(SNAP)
+    await redis_backend.redis.delete(key)
+    assert await bus.fetch(block_ms=0) == []  # NOGROUP: groups are recreated
+    msg_id = await bus.publish_event(SNAP, {"payload": "{}"})
+    got = await drain(bus, lambda seen: len(seen) >= 1)
+    assert [m.message_id for m in got] == [msg_id]
+
+
+async def test_a_pending_entry_trimmed_from_the_stream_is_dropped(redis_backend, drain):
+    bus = await redis_backend.started("dead", claim_idle_ms=50)
+    key = redis_backend.namespace + stream_key(SNAP)
+    gone = await bus.publish_event(SNAP, {"payload": "{}"})
+    await drain(bus, lambda seen: len(seen) >= 1)
+    await redis_backend.redis.xdel(key, gone)
+    kept = await bus.publish_event(SNAP, {"payload": "{}"})
+    other = await redis_backend.started("c2", claim_idle_ms=50)
+    got = await drain(other, lambda seen: any(m.message_id == kept for m in seen))
+    assert gone not in [m.message_id for m in got]
+    assert await other.pending_count() <= 1
