@@ -54,7 +54,7 @@ def test_rolling_max_drawdown_keeps_emergency_tier_implied():
 
 def test_rolling_window_forgets_old_drawdowns():
     events = [snap(10_000), snap(9_600, 0, day=1), snap(9_150, 0, day=2)]
-    events += [snap(10_000 + i, 0, day=3 + i) for i in range(1, 29)]
+    events += [snap(10_000 + i, 0, day=3 + i) for i in range(1, 31)]
     st, d = run(events)
     tiers = [x.payload["tier"] for step in d for x in of_type(step, "risk_adjustment")]
     assert tiers[:2] == ["CAUTION", "EMERGENCY"]
