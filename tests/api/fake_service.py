@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator  # noqa: TC003
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from federation_ai.core import FederationState, parse_event, policy_view, step
 from federation_ai.core.timeutil import format_timestamp
-from federation_ai.settings import Settings
+from federation_ai.settings import Settings  # noqa: TC001 - dataclass field type
 from federation_ai.store import Batch, EventRow, Store
 
 

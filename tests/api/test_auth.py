@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+import httpx
+
 from federation_ai.api import create_app
 from federation_ai.api.security import BootstrapKey
+from federation_ai.store import DecisionQuery
 
 from .helpers import snapshot
 
@@ -48,8 +51,8 @@ def _expected(caller: str | None, needed: str | None) -> int:
 @pytest.mark.parametrize(("method", "path", "body", "needed"), ENDPOINTS,
                          ids=[f"{m} {p} {n}" for m, p, _, n in ENDPOINTS])
 @pytest.mark.parametrize("caller", [None, "viewer", "operator", "admin"])
-async def test_auth_matrix(client, keys, service, account, method, path, body, needed, caller):
-    first = (await service.store.query_decisions(__import__("federation_ai.store", fromlist=["DecisionQuery"]).DecisionQuery(limit=1))).items[0]
+async def test_auth_matrix(client, keys, service, account, method, path, body, needed, caller):  # noqa: PLR0917
+    first = (await service.store.query_decisions(DecisionQuery(limit=1))).items[0]
     path = path.replace("{decision_id}", first["decision_id"])
     if body == "EVENT":
         body = snapshot(f"m-{next(_counter)}", "2024-03-01T12:05:00Z", 10_050.0)
@@ -80,7 +83,6 @@ async def test_unknown_or_malformed_key_is_401(client, keys, header):
 
 
 async def test_revoked_key_is_refused(service, keys, account):
-    import httpx
     app = create_app(service, auth_cache_seconds=0)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         assert (await c.get("/api/federation/status", headers=keys.headers("viewer"))).status_code == 200
@@ -89,7 +91,6 @@ async def test_revoked_key_is_refused(service, keys, account):
 
 
 async def test_bootstrap_key(service, account):
-    import httpx
     app = create_app(service, bootstrap_keys=[BootstrapKey.from_key("demo", "operator", "fed_demo")])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         r = await c.post("/api/federation/mode", json=MODE, headers={"X-API-Key": "fed_demo"})

@@ -59,7 +59,8 @@ def test_rolling_window_forgets_old_drawdowns():
     tiers = [x.payload["tier"] for step in d for x in of_type(step, "risk_adjustment")]
     assert tiers[:2] == ["CAUTION", "EMERGENCY"]
     assert st.accounts["default"].metrics.rolling_mdd == pytest.approx(0.0)
-    assert st.accounts["default"].policy.tier_name == "NORMAL"
+    assert st.accounts["default"].policy.tier_name == "WARNING"  # one step per profit-day close
+    assert tiers[-1] == "WARNING"
 
 
 def test_tightens_only_on_snapshots_and_once():
