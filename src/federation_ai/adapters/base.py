@@ -1,0 +1,144 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""Adapter contracts (SPEC §10): what each adapter owns and which decisions reach it.
+
+An adapter writes part of an account's effective policy to a downstream system.
+Which decision types go to which adapter is data (``ROUTES``), and so is the part
+of the policy view each one writes (``AdapterKind.fields``). A backend (in-memory,
+Redis or HTTP) does the actual writing; the named adapters bind a kind to a backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterKind:
+    name: str  # "policy_store", "ai_engine", "ess"
+    decision_types: tuple[str, ...]  # the decisions routed to it
+    fields: tuple[str, ...]  # the keys of the policy view it writes
+
+
+POLICY_STORE = AdapterKind(
+    "policy_store",
+    ("mode_change", "capital_profile", "risk_adjustment", "freeze", "unfreeze"),
+    ("mode", "capital_profile", "risk_limits", "frozen"),
+)
+AI_ENGINE = AdapterKind(
+    "ai_engine",
+    ("strategy_allocation", "symbol_universe"),
+    ("model_weights", "active_strategies", "active_symbols"),
+)
+ESS = AdapterKind("ess", ("ess_policy",), ("ess",))
+
+KINDS: dict[str, AdapterKind] = {k.name: k for k in (POLICY_STORE, AI_ENGINE, ESS)}
+
+# decision_type -> adapters that must hear about it (built from the kinds above)
+ROUTES: dict[str, tuple[str, ...]] = {}
+for _kind in KINDS.values():
+    for _dtype in _kind.decision_types:
+        ROUTES[_dtype] = (*ROUTES.get(_dtype, ()), _kind.name)
+
+OUTBOX_PREFIX = "adapter:"
+
+
+def outbox_kind(adapter: str) -> str:
+    return f"{OUTBOX_PREFIX}{adapter}"
+
+
+def adapter_of(outbox_kind_name: str) -> str | None:
+    """``"adapter:ess"`` -> ``"ess"``; anything else -> None."""
+    if outbox_kind_name.startswith(OUTBOX_PREFIX):
+        return outbox_kind_name[len(OUTBOX_PREFIX):]
+    return None
+
+
+def policy_update(
+    kind: AdapterKind, decision: dict[str, Any], policy: dict[str, Any]
+) -> dict[str, Any]:
+    """The JSON an adapter receives: which decision caused it and the policy part it owns."""
+    return {
+        "adapter": kind.name,
+        "account_id": decision["account_id"],
+        "decision_id": decision["decision_id"],
+        "decision_type": decision["decision_type"],
+        "timestamp": decision["timestamp"],
+        "policy": {name: policy[name] for name in kind.fields},
+    }
+
+
+class AdapterError(RuntimeError):
+    """A downstream system refused or could not be reached."""
+
+
+class Backend(Protocol):
+    """Writes one policy update of ``kind`` somewhere."""
+
+    description: str
+
+    async def write(self, kind: AdapterKind, update: dict[str, Any]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class Adapter:
+    """A writing adapter: a kind bound to a backend."""
+
+    backend: Backend
+    kind: AdapterKind = field(default=POLICY_STORE)
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
+    async def write(self, update: dict[str, Any]) -> None:
+        await self.backend.write(self.kind, update)
+
+    async def close(self) -> None:
+        await self.backend.close()
+
+
+@dataclass
+class PolicyStoreAdapter(Adapter):
+    """Mode, capital profile, risk limits and freeze."""
+
+    kind: AdapterKind = field(default=POLICY_STORE)
+
+
+@dataclass
+class AIEngineAdapter(Adapter):
+    """Model weights, active strategies and active symbols."""
+
+    kind: AdapterKind = field(default=AI_ENGINE)
+
+
+@dataclass
+class ESSAdapter(Adapter):
+    """Emergency-stop level and thresholds."""
+
+    kind: AdapterKind = field(default=ESS)
+
+
+class SnapshotSource(Protocol):
+    """Where ``PortfolioAdapter`` finds the latest snapshots (SPEC §2 envelopes)."""
+
+    description: str
+
+    async def latest(self) -> list[dict[str, Any]]: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class PortfolioAdapter:
+    """Fetches the latest portfolio snapshot per account at start-up."""
+
+    source: SnapshotSource
+
+    async def latest_snapshots(self) -> list[dict[str, Any]]:
+        return await self.source.latest()
+
+    async def close(self) -> None:
+        await self.source.close()

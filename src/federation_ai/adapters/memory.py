@@ -1,0 +1,44 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""In-memory adapter backends: keep what was written (for tests, the demo and embedded use)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from federation_ai.adapters.base import AdapterError, AdapterKind
+
+
+class MemoryBackend:
+    """Keeps the latest update per (adapter, account) and the full history."""
+
+    description = "memory"
+
+    def __init__(self, fail_times: int = 0) -> None:
+        self.latest: dict[tuple[str, str], dict[str, Any]] = {}
+        self.history: list[dict[str, Any]] = []
+        self._fail_times = fail_times  # simulated outages, for drills
+
+    async def write(self, kind: AdapterKind, update: dict[str, Any]) -> None:
+        if self._fail_times > 0:
+            self._fail_times -= 1
+            raise AdapterError(f"{kind.name}: simulated outage")
+        self.latest[(kind.name, update["account_id"])] = update
+        self.history.append(update)
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+class MemorySnapshots:
+    """Snapshots handed over at construction (none by default)."""
+
+    description = "memory"
+
+    def __init__(self, envelopes: list[dict[str, Any]] | None = None) -> None:
+        self.envelopes = list(envelopes or [])
+
+    async def latest(self) -> list[dict[str, Any]]:
+        return list(self.envelopes)
+
+    async def close(self) -> None:
+        """Nothing to release."""

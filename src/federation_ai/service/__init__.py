@@ -1,0 +1,7 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""The live service: bus consumer, HTTP ingest, outbox relay, adapters, verify."""
+
+from federation_ai.service.bootstrap import SchemaNotReady, build_service, open_store
+from federation_ai.service.federation import FederationService, IngestResult
+
+__all__ = ["FederationService", "IngestResult", "SchemaNotReady", "build_service", "open_store"]

@@ -1,0 +1,205 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""The service facade used by the REST API and the CLI.
+
+``FederationService`` owns one pipeline (the single writer), the bus consumer, the
+outbox relay and a monitor that refreshes the figures ``status()`` and the metrics
+show. Build it with ``build_service`` (``federation_ai.service.bootstrap``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from federation_ai.adapters.base import outbox_kind
+from federation_ai.core import parse_event, policy_view
+from federation_ai.service.pipeline import PUBLISH
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Coroutine
+
+    from prometheus_client import CollectorRegistry
+
+    from federation_ai.adapters import AdapterSet
+    from federation_ai.bus import EventBus
+    from federation_ai.service.broadcast import Broadcaster
+    from federation_ai.service.metrics import ServiceMetrics
+    from federation_ai.service.outbox import OutboxRelay
+    from federation_ai.service.pipeline import Pipeline
+    from federation_ai.service.runner import Runner
+    from federation_ai.settings import Settings
+    from federation_ai.store import Store
+
+log = structlog.get_logger("federation_ai.service")
+MONITOR_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    outcome: str  # "processed" | "duplicate" | "out_of_order"
+    decisions: list[dict[str, Any]]
+
+
+class FederationService:
+    def __init__(  # noqa: PLR0917 - wired once, by build_service
+        self,
+        settings: Settings,
+        store: Store,
+        bus: EventBus,
+        adapters: AdapterSet,
+        pipeline: Pipeline,
+        runner: Runner,
+        relay: OutboxRelay,
+        metrics: ServiceMetrics,
+        hub: Broadcaster,
+        owned: tuple[Any, ...] = (),
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.bus = bus
+        self.adapters = adapters
+        self.pipeline = pipeline
+        self.runner = runner
+        self.relay = relay
+        self.metrics = metrics
+        self.hub = hub
+        self._owned = owned  # the store and bus this service created (closed on stop)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._figures: dict[str, Any] = {"bus_lag": None, "bus_pending": None, "outbox": {}}
+        self.started_at: str | None = None
+
+    # --- life cycle ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load every account's state from the store, then consume and relay."""
+        accounts = await self.pipeline.load()
+        await self.bus.start()
+        await self._bootstrap_snapshots()
+        self.started_at = datetime.now(UTC).isoformat()
+        self._spawn(self.runner.run(), "consumer")
+        self._spawn(self.relay.run(), "outbox")
+        self._spawn(self._monitor(), "monitor")
+        log.info("service_started", accounts=accounts, config_digest=self.settings.core.digest)
+
+    async def stop(self) -> None:
+        self.runner.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.relay.stop()
+        await self.adapters.close()
+        for resource in self._owned:
+            with contextlib.suppress(Exception):
+                await resource.close()
+        log.info("service_stopped", events_processed=self.pipeline.events_processed)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=f"federation-{name}"))
+
+    async def _bootstrap_snapshots(self) -> None:
+        """Feed the portfolio adapter's latest snapshots that are newer than the stored state."""
+        try:
+            envelopes = await self.adapters.portfolio.latest_snapshots()
+        except Exception as exc:  # noqa: BLE001 - optional; the bus brings snapshots anyway
+            log.warning("portfolio_fetch_failed", error=str(exc))
+            return
+        for envelope in envelopes:
+            try:
+                event = parse_event(envelope)
+            except ValueError as exc:
+                log.warning("portfolio_snapshot_invalid", error=str(exc))
+                continue
+            acct = self.pipeline.state.accounts.get(event.account_id)
+            if acct is not None and acct.last_ts is not None and event.ts < acct.last_ts:
+                continue
+            result = await self.ingest(envelope)
+            log.info("portfolio_snapshot_loaded", event_id=event.event_id, outcome=result.outcome)
+
+    # --- the HTTP path ------------------------------------------------------------
+
+    async def ingest(self, envelope: dict[str, Any]) -> IngestResult:
+        """Validate (``InvalidEvent`` propagates unchanged), decide and commit one event."""
+        event = parse_event(envelope)
+        async with self.pipeline.lock:
+            (outcome,) = await self.pipeline.run([event])
+        return IngestResult(outcome.outcome, outcome.decisions)
+
+    # --- read side ----------------------------------------------------------------
+
+    def accounts(self) -> list[str]:
+        return sorted(self.pipeline.state.accounts)
+
+    def policy(self, account_id: str) -> dict[str, Any] | None:
+        acct = self.pipeline.state.accounts.get(account_id)
+        return None if acct is None else policy_view(acct, self.settings.core)
+
+    def subscribe(self) -> AsyncIterator[dict[str, Any]]:
+        """Every decision (any status) as it is committed; slow readers lose the oldest."""
+        return self.hub.subscribe()
+
+    def metrics_registry(self) -> CollectorRegistry:
+        return self.metrics.registry
+
+    def status(self) -> dict[str, Any]:
+        accounts = {}
+        for aid in self.accounts():
+            acct = self.pipeline.state.accounts[aid]
+            p = acct.policy
+            accounts[aid] = {
+                "mode": p.mode,
+                "profile": p.profile,
+                "tier": p.tier_name,
+                "frozen": p.frozen,
+                "freeze_triggers": list(p.freeze_triggers),
+                "roles_enabled": {"supervisor": True, **{
+                    k: v for k, v in p.roles_enabled.items() if k != "supervisor"
+                }},
+                "last_event_id": acct.last_event_id,
+            }
+        outbox: dict[str, int] = self._figures["outbox"]
+        return {
+            "running": bool(self._tasks),
+            "started_at": self.started_at,
+            "config_digest": self.settings.core.digest,
+            "events_processed": self.pipeline.events_processed,
+            "accounts": accounts,
+            "bus": {
+                "lag": self._figures["bus_lag"],
+                "pending": self._figures["bus_pending"],
+                "last_error": self.runner.last_error,
+            },
+            "outbox": {
+                "backlog": sum(outbox.values()),
+                "by_kind": dict(outbox),
+                "publish_error": self.relay.publish_error,
+            },
+            "adapters": {name: h.as_dict() for name, h in self.relay.health.items()},
+            "subscribers": self.hub.subscribers,
+        }
+
+    async def refresh_figures(self) -> None:
+        """Bus lag/pending and outbox backlog, for ``status()`` and the gauges."""
+        with contextlib.suppress(Exception):
+            self._figures["bus_lag"] = await self.bus.lag()
+            self.metrics.bus_lag.set(self._figures["bus_lag"])
+        with contextlib.suppress(Exception):
+            self._figures["bus_pending"] = await self.bus.pending_count()
+            self.metrics.bus_pending.set(self._figures["bus_pending"])
+        with contextlib.suppress(Exception):
+            stats = await self.store.outbox_stats()
+            self._figures["outbox"] = stats
+            kinds = [PUBLISH, *(outbox_kind(n) for n in self.adapters.writers)]
+            self.metrics.set_backlog(stats, kinds)
+
+    async def _monitor(self) -> None:
+        while True:
+            await self.refresh_figures()
+            await asyncio.sleep(MONITOR_INTERVAL_S)

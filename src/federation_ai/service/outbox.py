@@ -1,0 +1,202 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""The outbox relay: deliver what the store committed, retrying from the store.
+
+"publish" rows go to the bus (idempotent by decision id) in outbox-id order, i.e.
+commit order. "adapter:<name>" rows go to that adapter, each adapter in its own
+task so a slow or failing downstream system never holds up publishing. Per adapter
+and account only the newest row of a round is sent (every row carries the full part
+of the policy the adapter owns); a failure postpones that account's rows with
+exponential backoff, so an older update never overtakes a newer one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from federation_ai.adapters.base import adapter_of
+from federation_ai.service.pipeline import PUBLISH
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from federation_ai.adapters.base import Adapter
+    from federation_ai.bus import EventBus
+    from federation_ai.service.metrics import ServiceMetrics
+    from federation_ai.store import OutboxItem, Store
+
+log = structlog.get_logger("federation_ai.outbox")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class AdapterHealth:
+    backend: str
+    calls: int = 0
+    failures: int = 0
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_error_at: str | None = None
+    last_success_at: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "healthy": self.consecutive_failures == 0,
+            "calls": self.calls,
+            "failures": self.failures,
+            "consecutive_failures": self.consecutive_failures,
+            "last_error": self.last_error,
+            "last_error_at": self.last_error_at,
+            "last_success_at": self.last_success_at,
+        }
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        adapters: dict[str, Adapter],
+        metrics: ServiceMetrics,
+        *,
+        batch_size: int = 1000,
+        idle_s: float = 0.5,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 300.0,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.adapters = adapters
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.idle_s = idle_s
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.clock = clock
+        self.health = {name: AdapterHealth(a.backend.description) for name, a in adapters.items()}
+        self.publish_error: str | None = None
+        self._wake = asyncio.Event()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._in_flight: set[int] = set()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def backoff(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.max_backoff_s, self.backoff_s * 2**attempts))
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                busy = await self.relay_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the relay must survive store outages
+                log.warning("outbox_round_failed", error=f"{type(exc).__name__}: {exc}")
+                busy = False
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.idle_s)
+                self._wake.clear()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        for task in list(self._tasks.values()):
+            with contextlib.suppress(Exception):
+                await task
+
+    async def relay_once(self) -> bool:
+        """One round; True if it published or dispatched anything (look again at once)."""
+        items = [
+            i
+            for i in await self.store.due_outbox(self.clock(), self.batch_size)
+            if i.id not in self._in_flight
+        ]
+        publish = [i for i in items if i.kind == PUBLISH]
+        by_adapter: dict[str, list[OutboxItem]] = {}
+        for item in items:
+            name = adapter_of(item.kind)
+            if name is not None and name not in self._tasks:
+                by_adapter.setdefault(name, []).append(item)
+        if publish:
+            await self._publish(publish)
+        for name, rows in by_adapter.items():
+            self._in_flight.update(r.id for r in rows)
+            self._tasks[name] = asyncio.create_task(self._deliver(name, rows))
+        return bool(publish or by_adapter)
+
+    async def drain(self) -> None:
+        """Relay until nothing is due and no adapter call is in flight (tests, shutdown)."""
+        while await self.relay_once() or self._tasks:
+            if self._tasks:
+                await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def _publish(self, items: list[OutboxItem]) -> None:
+        try:
+            added = await self.bus.publish_decisions([i.payload for i in items])
+        except Exception as exc:  # noqa: BLE001 - retried from the store
+            self.publish_error = f"{type(exc).__name__}: {exc}"
+            log.warning("publish_failed", error=self.publish_error, items=len(items))
+            now = self.clock()
+            for i in items:
+                retry_at = now + self.backoff(i.attempts)
+                await self.store.outbox_failed(i.id, self.publish_error, retry_at)
+            return
+        self.publish_error = None
+        self.metrics.published.inc(added)
+        await self.store.outbox_done([i.id for i in items])
+
+    async def _deliver(self, name: str, rows: list[OutboxItem]) -> None:
+        try:
+            adapter = self.adapters.get(name)
+            if adapter is None:
+                log.warning("outbox_unknown_adapter", adapter=name, items=len(rows))
+                await self.store.outbox_done([r.id for r in rows])
+                return
+            per_account: dict[str, list[OutboxItem]] = {}
+            for row in sorted(rows, key=lambda r: r.id):
+                per_account.setdefault(str(row.payload.get("account_id")), []).append(row)
+            for account_rows in per_account.values():
+                await self._deliver_account(name, adapter, account_rows)
+        except Exception as exc:  # noqa: BLE001 - rows stay due; the next round retries them
+            log.warning("adapter_round_failed", adapter=name, error=str(exc))
+        finally:
+            self._in_flight.difference_update(r.id for r in rows)
+            self._tasks.pop(name, None)
+            self._wake.set()
+
+    async def _deliver_account(self, name: str, adapter: Adapter, rows: list[OutboxItem]) -> None:
+        health = self.health.setdefault(name, AdapterHealth(adapter.backend.description))
+        newest = rows[-1]
+        health.calls += 1
+        try:
+            await adapter.write(newest.payload)
+        except Exception as exc:  # noqa: BLE001 - any downstream failure is retried later
+            error = f"{type(exc).__name__}: {exc}"
+            health.failures += 1
+            health.consecutive_failures += 1
+            health.last_error, health.last_error_at = error, self.clock().isoformat()
+            self.metrics.adapter_failures.labels(name).inc()
+            retry_at = self.clock() + self.backoff(max(r.attempts for r in rows))
+            log.warning(
+                "adapter_failed", adapter=name, decision_id=newest.decision_id, error=error,
+                retry_at=retry_at.isoformat(),
+            )
+            for r in rows:
+                await self.store.outbox_failed(r.id, error, retry_at)
+            return
+        health.consecutive_failures = 0
+        health.last_success_at = self.clock().isoformat()
+        await self.store.outbox_done([r.id for r in rows])

@@ -1,0 +1,226 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""Decide a batch of validated events and commit everything in ONE store transaction.
+
+Shared by the bus consumer and the HTTP ingest path. The caller holds the
+pipeline's lock, so one writer at a time changes state and per-account order holds.
+If the commit fails, the touched accounts go back to their pre-batch state: memory
+never runs ahead of the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from federation_ai.adapters.base import KINDS, ROUTES, outbox_kind, policy_update
+from federation_ai.core import (
+    DUPLICATE,
+    OUT_OF_ORDER,
+    PROCESSED,
+    AccountState,
+    Event,
+    FederationState,
+    policy_view,
+    step,
+)
+from federation_ai.store import Batch, EventRow, OutboxRow
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Sequence
+
+    from federation_ai.core import CoreConfig
+    from federation_ai.service.broadcast import Broadcaster
+    from federation_ai.service.metrics import ServiceMetrics
+    from federation_ai.store import Store
+
+PUBLISH = "publish"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+log = structlog.get_logger("federation_ai.pipeline")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    outcome: str  # processed | duplicate | out_of_order
+    decisions: list[dict[str, Any]]
+
+
+@dataclass(slots=True)
+class _Work:
+    """What one batch adds to the store, built while stepping."""
+
+    events: list[EventRow] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[OutboxRow] = field(default_factory=list)
+    changed: set[str] = field(default_factory=set)
+
+
+def _utc(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+class Pipeline:
+    """The single writer: in-memory state of all accounts plus the commit protocol."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: CoreConfig,
+        metrics: ServiceMetrics,
+        hub: Broadcaster,
+        *,
+        adapters: Collection[str] = tuple(KINDS),
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.state = FederationState()
+        self.lock = asyncio.Lock()
+        self.events_processed = 0
+        self._metrics = metrics
+        self._hub = hub
+        self._adapters = frozenset(adapters)
+        self._on_commit = on_commit
+        self._stale: set[str] = set()  # accounts to re-read: a commit of theirs may have landed
+
+    async def load(self) -> int:
+        """Replace the in-memory state with the store's; returns the number of accounts."""
+        stored = await self.store.load_states()
+        self.state = FederationState({k: AccountState.from_json(v) for k, v in stored.items()})
+        return len(stored)
+
+    async def run(self, events: Sequence[Event]) -> list[Outcome]:
+        """Decide ``events`` in order and commit; the caller must hold ``lock``."""
+        if not events:
+            return []
+        if self._stale:
+            await self._reload(self._stale)
+        known = await self._known(events)
+        touched = {e.account_id for e in events}
+        before = {
+            aid: acct.to_json() if (acct := self.state.accounts.get(aid)) else None
+            for aid in touched
+        }
+        work = _Work()
+        outcomes: list[Outcome] = []
+        try:
+            for event in events:
+                if event.event_id in known.get(event.account_id, ()):
+                    outcomes.append(Outcome(DUPLICATE, []))
+                    continue
+                outcomes.append(self._decide(event, work))
+            batch = Batch(
+                events=work.events,
+                decisions=work.decisions,
+                states={aid: self.state.accounts[aid].to_json() for aid in work.changed},
+                outbox=work.outbox,
+            )
+            started = time.perf_counter()
+            await self.store.commit_batch(batch)
+            self._metrics.batch_latency.observe(time.perf_counter() - started)
+        except BaseException:
+            # The commit may or may not have landed (e.g. the connection died during
+            # COMMIT): go back to the pre-batch state now, re-read from the store
+            # before the next batch.
+            self._restore(before)
+            self._stale |= touched
+            self._metrics.commit_failures.inc()
+            raise
+        self._after_commit(events, outcomes)
+        return outcomes
+
+    async def _known(self, events: Sequence[Event]) -> dict[str, set[str]]:
+        """Event ids the store already has, asked only for ids the core cannot tell by itself."""
+        ask: dict[str, list[str]] = {}
+        for e in events:
+            acct = self.state.accounts.get(e.account_id)
+            if acct is None or e.event_id not in acct.seen:
+                ask.setdefault(e.account_id, []).append(e.event_id)
+        return {aid: await self.store.known_event_ids(aid, ids) for aid, ids in ask.items()}
+
+    def _decide(self, event: Event, work: _Work) -> Outcome:
+        started = time.perf_counter()
+        result = step(self.state, event, self.config)
+        self._metrics.step_latency.observe(time.perf_counter() - started)
+        if result.outcome == DUPLICATE:
+            return Outcome(DUPLICATE, [])  # already in the event log (this batch or before)
+        work.events.append(
+            EventRow(
+                account_id=event.account_id,
+                event_id=event.event_id,
+                event_type=event.event_type,
+                timestamp=_utc(event.ts),
+                envelope=dict(event.raw),
+                outcome=result.outcome,  # type: ignore[arg-type]
+            )
+        )
+        if result.outcome != PROCESSED:
+            return Outcome(result.outcome, [])
+        work.changed.add(event.account_id)
+        decisions = [d.to_dict() for d in result.decisions]
+        work.decisions.extend(decisions)
+        self._outbox(event, decisions, work.outbox)
+        return Outcome(PROCESSED, decisions)
+
+    def _outbox(self, event: Event, decisions: list[dict[str, Any]], out: list[OutboxRow]) -> None:
+        """One publish row per applied decision, one row per adapter call, in decision order."""
+        trace = event.raw.get("trace_id")
+        view: dict[str, Any] | None = None
+        for d in decisions:
+            if d["status"] != "applied":
+                continue
+            message = d if not trace else {**d, "trace_id": trace}
+            out.append(OutboxRow(PUBLISH, d["decision_id"], message))
+            for name in ROUTES.get(d["decision_type"], ()):
+                if name not in self._adapters:
+                    continue
+                if view is None:
+                    view = policy_view(self.state.accounts[event.account_id], self.config)
+                update = policy_update(KINDS[name], d, view)
+                out.append(OutboxRow(outbox_kind(name), d["decision_id"], update))
+
+    async def _reload(self, accounts: set[str]) -> None:
+        stored = await self.store.load_states()
+        for aid in accounts:
+            if aid in stored:
+                self.state.accounts[aid] = AccountState.from_json(stored[aid])
+            else:
+                self.state.accounts.pop(aid, None)
+        self._stale.clear()
+
+    def _restore(self, before: dict[str, dict[str, Any] | None]) -> None:
+        for aid, snapshot in before.items():
+            if snapshot is None:
+                self.state.accounts.pop(aid, None)
+            else:
+                self.state.accounts[aid] = AccountState.from_json(snapshot)
+
+    def _after_commit(self, events: Sequence[Event], outcomes: list[Outcome]) -> None:
+        decided: list[dict[str, Any]] = []
+        for event, outcome in zip(events, outcomes, strict=True):
+            self._metrics.events.labels(event.event_type, outcome.outcome).inc()
+            if outcome.outcome == PROCESSED:
+                self.events_processed += 1
+            elif outcome.outcome == OUT_OF_ORDER:
+                log.warning(
+                    "event_out_of_order", event_id=event.event_id, account_id=event.account_id
+                )
+            for d in outcome.decisions:
+                log.info(
+                    "decision",
+                    decision_id=d["decision_id"],
+                    event_id=d["event_id"],
+                    account_id=d["account_id"],
+                    decision_type=d["decision_type"],
+                    role=d["role_source"],
+                    status=d["status"],
+                )
+            decided.extend(outcome.decisions)
+        self._metrics.count_decisions(decided)
+        self._hub.publish(decided)
+        if self._on_commit is not None and decided:
+            self._on_commit()

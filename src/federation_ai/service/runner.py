@@ -1,0 +1,111 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""The bus consumer: fetch, validate, decide, commit, and only then acknowledge.
+
+Invalid messages go to the dead-letter stream with the reason and change nothing.
+Out-of-order events are stored with their outcome and dead-lettered. A batch whose
+commit fails is not acknowledged; it is retried (same messages, same order) before
+anything new is fetched, so per-account order holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import structlog
+
+from federation_ai.bus import envelope_to_event_dict
+from federation_ai.core import OUT_OF_ORDER, Event, InvalidEvent, parse_event
+
+if TYPE_CHECKING:
+    from federation_ai.bus import BusMessage, EventBus
+    from federation_ai.service.metrics import ServiceMetrics
+    from federation_ai.service.pipeline import Pipeline
+
+log = structlog.get_logger("federation_ai.runner")
+RETRY_MIN_S = 0.2
+RETRY_MAX_S = 10.0
+
+
+def validate(msg: BusMessage) -> Event:
+    """The message as a core ``Event``; ``ValueError`` (incl. ``InvalidEvent``) says why not."""
+    return parse_event(envelope_to_event_dict(msg))
+
+
+def reason_of(exc: ValueError) -> str:
+    if isinstance(exc, InvalidEvent):
+        return f"invalid event: {exc.path}: {exc.reason}"
+    return f"invalid message: {exc}"
+
+
+class Runner:
+    def __init__(
+        self,
+        bus: EventBus,
+        pipeline: Pipeline,
+        metrics: ServiceMetrics,
+        batch_size: int = 500,
+        block_ms: int = 100,
+    ) -> None:
+        self.bus = bus
+        self.pipeline = pipeline
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.block_ms = block_ms
+        self.last_error: str | None = None
+        self._retry: list[BusMessage] = []
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        delay = RETRY_MIN_S
+        while not self._stopping.is_set():
+            try:
+                messages = self._retry or await self.bus.fetch(self.batch_size, self.block_ms)
+                if messages:
+                    await self.handle(messages)
+                self._retry = []
+                delay = RETRY_MIN_S
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the loop must survive store/bus outages
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("batch_failed", error=self.last_error, retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+
+    async def handle(self, messages: list[BusMessage]) -> None:
+        """Process one fetched batch. Raises (without acknowledging) if the commit fails."""
+        valid: list[tuple[BusMessage, Event]] = []
+        for msg in messages:
+            try:
+                valid.append((msg, validate(msg)))
+            except ValueError as exc:
+                await self._dead_letter(msg, reason_of(exc), "invalid")
+        if not valid:
+            self._retry = []
+            return
+        self._retry = [m for m, _ in valid]  # until committed
+        async with self.pipeline.lock:
+            outcomes = await self.pipeline.run([e for _, e in valid])
+        ack: list[BusMessage] = []
+        for (msg, event), outcome in zip(valid, outcomes, strict=True):
+            if outcome.outcome == OUT_OF_ORDER:
+                reason = f"out of order: {event.event_id} is older than the account's last event"
+                await self._dead_letter(msg, reason, "out_of_order")
+            else:
+                ack.append(msg)
+        await self.bus.ack(ack)
+        self._retry = []  # a retry after a failed ack finds the events stored: duplicates
+
+    async def _dead_letter(self, msg: BusMessage, reason: str, label: str) -> None:
+        await self.bus.dead_letter(msg, reason)
+        self.metrics.dlq.labels(label).inc()
+        log.warning(
+            "dead_lettered",
+            event_type=msg.event_type,
+            message_id=msg.message_id,
+            reason=reason,
+        )
