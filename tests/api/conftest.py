@@ -37,7 +37,9 @@ def settings_overrides() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 async def service(tmp_path, settings_overrides) -> AsyncIterator[FakeService]:
-    settings = load_settings(environ={}, overrides={"service": {"data_dir": str(tmp_path)}, **settings_overrides})
+    overrides = {k: dict(v) for k, v in settings_overrides.items()}
+    overrides.setdefault("service", {})["data_dir"] = str(tmp_path)
+    settings = load_settings(environ={}, overrides=overrides)
     store = await Store.open(settings.service.database_url())
     await store.upgrade()
     svc = FakeService(settings=settings, store=store)

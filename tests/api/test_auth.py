@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import httpx
+import pytest
 
 from federation_ai.api import create_app
 from federation_ai.api.security import BootstrapKey

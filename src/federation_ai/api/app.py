@@ -1,0 +1,57 @@
+"""Build the FastAPI application around a running service. No global app object."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from federation_ai.api import errors, routes_events, routes_ops, routes_read, routes_stream
+from federation_ai.api.routes_meta import meta_router
+from federation_ai.api.security import Authenticator
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from federation_ai.api.facade import Service
+    from federation_ai.api.security import BootstrapKey
+
+DESCRIPTION = """
+Governance layer for automated trading: read the effective policy and the audit
+trail, send operator actions, ingest events, follow decisions live.
+
+Authenticate with `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+Scopes: `viewer` (reads) < `operator` (actions, ingest) < `admin` (forced unfreeze,
+peak reset). `GET /health` is open.
+"""
+
+
+def create_app(
+    service: Service,
+    *,
+    bootstrap_keys: Iterable[BootstrapKey] = (),
+    heartbeat_seconds: float = 15.0,
+    auth_cache_seconds: float = 2.0,
+) -> FastAPI:
+    """The REST API over ``service``.
+
+    ``bootstrap_keys`` are extra keys known only to this process (e.g. a demo's);
+    stored keys are looked up in ``service.store``. ``auth_cache_seconds`` bounds
+    how long a revoked key keeps working in a running server.
+    """
+    app = FastAPI(
+        title="Federation AI",
+        version="1.0",
+        description=DESCRIPTION,
+        max_body_size=service.settings.service.max_body_bytes,
+    )
+    app.state.service = service
+    app.state.authenticator = Authenticator(service.store, bootstrap_keys, auth_cache_seconds)
+    app.state.heartbeat_seconds = heartbeat_seconds
+    errors.install(app)
+    app.include_router(meta_router(service.settings.service.metrics_public))
+    app.include_router(routes_read.router)
+    app.include_router(routes_stream.router)
+    app.include_router(routes_ops.router)
+    app.include_router(routes_events.router)
+    return app

@@ -1,0 +1,58 @@
+"""Error bodies: every 4xx answers ``{"detail": ...}``; validation errors list field paths.
+
+A 422 ``detail`` is a list of ``{"loc": [...], "msg": str, "type": str}`` like
+FastAPI's own request validation errors, so clients handle one shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from federation_ai.core import InvalidEvent
+from federation_ai.store import InvalidQueryError
+
+
+def invalid_input(loc: list[str | int], msg: str, kind: str = "invalid_event") -> HTTPException:
+    detail = [{"loc": loc, "msg": msg, "type": kind}]
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
+
+
+def event_error_loc(exc: InvalidEvent) -> list[str | int]:
+    """``payload.total_equity`` -> ``["body", "payload", "total_equity"]``."""
+    if exc.path in ("$", ""):
+        return ["body"]
+    return ["body", *exc.path.split(".")]
+
+
+def _clean(errors: Any) -> list[dict[str, Any]]:
+    # Keep loc/msg/type; drop echoed input and ctx objects that may not be JSON.
+    return [{"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e["type"])} for e in errors]
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(
+        {"detail": _clean(exc.errors())}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+    )
+
+
+async def _invalid_event(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidEvent)
+    detail = [{"loc": event_error_loc(exc), "msg": exc.reason, "type": "invalid_event"}]
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def _invalid_query(_: Request, exc: Exception) -> JSONResponse:
+    loc = ["query", "cursor"] if "cursor" in str(exc) else ["query"]
+    detail = [{"loc": loc, "msg": str(exc), "type": "invalid_query"}]
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(InvalidEvent, _invalid_event)
+    app.add_exception_handler(InvalidQueryError, _invalid_query)

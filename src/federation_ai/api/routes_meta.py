@@ -1,0 +1,26 @@
+"""Liveness and Prometheus metrics."""
+
+from fastapi import APIRouter, Depends, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from federation_ai.api.deps import ServiceDep, require
+from federation_ai.api.responses import FastJSONResponse
+
+
+def meta_router(metrics_public: bool) -> APIRouter:
+    """``/health`` is always open; ``/metrics`` needs a viewer key unless public."""
+    router = APIRouter(tags=["meta"])
+
+    @router.get("/health", response_class=FastJSONResponse)
+    async def health() -> FastJSONResponse:
+        """Liveness: open, no key needed."""
+        return FastJSONResponse({"status": "ok"})
+
+    guard = [] if metrics_public else [Depends(require("viewer"))]
+
+    @router.get("/metrics", response_class=Response, dependencies=guard)
+    async def metrics(service: ServiceDep) -> Response:
+        """Prometheus text exposition format."""
+        return Response(generate_latest(service.metrics_registry()), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,87 @@
+"""Read endpoints (viewer scope): status, audit trail, one decision, effective policy."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from pydantic import AwareDatetime
+from starlette.status import HTTP_404_NOT_FOUND
+
+from federation_ai.api.deps import AccountQuery, ServiceDep, Viewer, known_account
+from federation_ai.api.responses import FastJSONResponse
+from federation_ai.api.schemas import DecisionList
+from federation_ai.store import DecisionQuery
+
+router = APIRouter(prefix="/api/federation", tags=["read"])
+
+Role = Literal["supervisor", "operator", "cro", "ceo", "cio", "cfo", "researcher"]
+DecisionType = Literal[
+    "mode_change", "capital_profile", "risk_adjustment", "ess_policy", "strategy_allocation",
+    "symbol_universe", "cashflow", "research_task", "override", "freeze", "unfreeze", "role_status",
+]
+Status = Literal["applied", "superseded", "vetoed"]
+
+
+@router.get("/status", response_class=FastJSONResponse)
+async def get_status(
+    service: ServiceDep, _: Viewer, account_id: AccountQuery = None
+) -> FastJSONResponse:
+    """Service status; with ``account_id``, that account's policy summary too."""
+    body = service.status()
+    if account_id is not None:
+        policy = known_account(service, account_id)
+        body = {**body, "account": policy}
+    return FastJSONResponse(body)
+
+
+@router.get("/decisions", response_model=DecisionList)
+async def list_decisions(
+    *,
+    service: ServiceDep,
+    _: Viewer,
+    account_id: AccountQuery = None,
+    role: Annotated[Role | None, Query(description="role_source")] = None,
+    type: Annotated[DecisionType | None, Query(description="decision_type")] = None,  # noqa: A002
+    status: Annotated[Status | None, Query()] = None,
+    since: Annotated[AwareDatetime | None, Query(description="inclusive, RFC 3339")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="exclusive, RFC 3339")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> FastJSONResponse:
+    """The audit trail, newest first. Pass ``next_cursor`` back as ``cursor`` for more."""
+    if account_id is not None:
+        known_account(service, account_id)
+    page = await service.store.query_decisions(
+        DecisionQuery(
+            account_id=account_id,
+            role_source=role,
+            decision_type=type,
+            status=status,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+        )
+    )
+    return FastJSONResponse({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@router.get("/decisions/{decision_id}")
+async def get_decision(
+    service: ServiceDep,
+    _: Viewer,
+    decision_id: Annotated[str, Path(min_length=1, max_length=200)],
+) -> FastJSONResponse:
+    """One decision and the event that triggered it (``event``)."""
+    decision = await service.store.get_decision(decision_id)
+    if decision is None:
+        raise HTTPException(HTTP_404_NOT_FOUND, detail=f"unknown decision {decision_id!r}")
+    event = await service.store.get_event(decision["account_id"], decision["event_id"])
+    return FastJSONResponse({**decision, "event": event})
+
+
+@router.get("/policy")
+async def get_policy(
+    service: ServiceDep, _: Viewer, account_id: AccountQuery = None
+) -> FastJSONResponse:
+    """The effective policy of an account (SPEC §7); default account ``default``."""
+    return FastJSONResponse(known_account(service, account_id or "default"))
