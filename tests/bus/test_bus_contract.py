@@ -1,3 +1,4 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Behaviour every EventBus backend must show (run against memory and Redis)."""
 
 from __future__ import annotations

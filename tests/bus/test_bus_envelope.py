@@ -1,3 +1,4 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Seed stream envelope -> SPEC §2 event envelope, and decision envelope encoding."""
 
 from __future__ import annotations

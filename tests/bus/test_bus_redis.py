@@ -1,3 +1,4 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Redis-only: interoperability with plain redis-py producers and operators."""
 
 from __future__ import annotations
@@ -67,3 +68,13 @@ async def test_a_pending_entry_trimmed_from_the_stream_is_dropped(redis_backend,
     got = await drain(other, lambda seen: any(m.message_id == kept for m in seen))
     assert gone not in [m.message_id for m in got]
     assert await other.pending_count() <= 1
+
+
+async def test_refreshing_a_held_entry_keeps_owner_and_delivery_count(redis_backend):
+    bus = await redis_backend.started("c1")
+    msg_id = await bus.publish_event(SNAP, {"payload": "{}"})
+    assert len(await bus.fetch(block_ms=0)) == 1
+    await bus._refresh(SNAP, [msg_id])
+    key = redis_backend.namespace + stream_key(SNAP)
+    (row,) = await redis_backend.redis.xpending_range(key, group_name(SNAP), "-", "+", 10)
+    assert (row["consumer"], row["times_delivered"]) == ("c1", 1)

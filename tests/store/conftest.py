@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 import asyncpg
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from federation_ai.store import Store
@@ -117,9 +116,11 @@ async def store(backend_url: str) -> AsyncIterator[Store]:
     opened = await Store.open(backend_url)
     await opened.upgrade()
     if opened.dialect == "postgresql":
-        names = ", ".join(table.name for table in ALL_TABLES)
+        # The session shares one database: start every test from empty tables
+        # (DELETE is much quicker than TRUNCATE on tables this small).
         async with opened.engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+            for table in ALL_TABLES:
+                await conn.execute(table.delete())
     try:
         yield opened
     finally:
