@@ -1,3 +1,4 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Seed stream envelope <-> SPEC §2 event envelope and §4 decision message."""
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def envelope_to_event_dict(msg: BusMessage) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ValueError(f"payload is not valid JSON: {exc}") from None
     if not isinstance(payload, dict):
-        raise ValueError(f"payload must be a JSON object, got {type(payload).__name__}")
+        reason = f"payload must be a JSON object, got {type(payload).__name__}"
+        raise ValueError(reason)  # noqa: TRY004 - a bad message, not a programming error
     event_id = payload.pop("event_id", None)
     account_id = payload.pop("account_id", None)
     if event_id in (None, ""):
@@ -82,7 +84,9 @@ def decision_fields(decision: Mapping[str, Any]) -> dict[str, str]:
     if not isinstance(decision_id, str) or not decision_id:
         raise ValueError("decision has no 'decision_id'")
     body = {k: v for k, v in decision.items() if k != "trace_id"}
-    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
+    payload = json.dumps(
+        body, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str
+    )
     return {
         "event_type": DECISION_EVENT_TYPE,
         "payload": payload,

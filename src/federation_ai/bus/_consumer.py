@@ -1,0 +1,201 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""Fetch logic shared by both backends: recovery, stale claims, cross-stream order.
+
+A backend supplies four primitives (read new entries, re-read this consumer's
+own pending entries, claim stale entries, refresh the idle time of entries it
+holds). On top of them ``fetch`` guarantees:
+
+* after ``start()`` the consumer first gets back its own pending entries (left
+  by a previous process with the same consumer name) before anything new;
+* entries pending longer than ``claim_idle_ms`` under another consumer are claimed;
+* a batch never holds more than ``max_count`` messages, and messages of
+  different streams come out in entry-id (arrival) order: an entry is held back
+  while another stream may still have older entries not yet read.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
+
+from federation_ai.bus.base import DEFAULT_CLAIM_IDLE_MS, INPUT_EVENT_TYPES, entry_id_key
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from federation_ai.bus.base import BusMessage
+
+Batches = dict[str, list["BusMessage"]]
+
+
+def _key(msg: BusMessage) -> tuple[int, int]:
+    return entry_id_key(msg.message_id)
+
+
+def merge_in_order(
+    batches: Batches, open_streams: Iterable[str], room: int
+) -> tuple[list[BusMessage], Batches]:
+    """Release up to ``room`` messages in id order, none newer than an open stream allows.
+
+    A stream is *open* when it may hold more entries than it returned; its last
+    returned id bounds what may be released. Returns (released, kept per stream).
+    """
+    bounds = [_key(batches[s][-1]) for s in open_streams if batches.get(s)]
+    limit = min(bounds) if bounds else None
+    ready = sorted(
+        (m for msgs in batches.values() for m in msgs if limit is None or _key(m) <= limit),
+        key=_key,
+    )[:room]
+    taken = {(m.event_type, m.message_id) for m in ready}
+    kept = {
+        s: [m for m in msgs if (m.event_type, m.message_id) not in taken]
+        for s, msgs in batches.items()
+    }
+    return ready, kept
+
+
+class ConsumerCore(ABC):
+    """Base of ``InMemoryBus`` and ``RedisStreamsBus``: the ``fetch`` algorithm."""
+
+    def __init__(
+        self,
+        consumer: str,
+        event_types: Iterable[str] = INPUT_EVENT_TYPES,
+        claim_idle_ms: int = DEFAULT_CLAIM_IDLE_MS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not consumer:
+            raise ValueError("consumer name must not be empty")
+        self.consumer = consumer
+        self.event_types: tuple[str, ...] = tuple(dict.fromkeys(event_types))
+        if not self.event_types:
+            raise ValueError("at least one input event type is required")
+        if claim_idle_ms < 1:
+            raise ValueError("claim_idle_ms must be >= 1")
+        self.claim_idle_ms = claim_idle_ms
+        self._clock = clock
+        self._reset_consumer_state()
+
+    # --- backend primitives -------------------------------------------------------
+
+    @abstractmethod
+    async def _read_new(self, event_types: list[str], count: int, block_ms: int) -> Batches:
+        """Deliver up to ``count`` new entries per stream (block up to ``block_ms`` if > 0)."""
+
+    @abstractmethod
+    async def _read_own(self, cursors: dict[str, str], count: int) -> Batches:
+        """Re-deliver this consumer's pending entries with ids after each cursor."""
+
+    @abstractmethod
+    async def _claim(
+        self, event_type: str, cursor: str, count: int
+    ) -> tuple[str, list[BusMessage]]:
+        """Claim entries idle >= claim_idle_ms from ``cursor``; return (next cursor, claimed)."""
+
+    @abstractmethod
+    async def _refresh(self, event_type: str, ids: list[str]) -> None:
+        """Reset the idle time of entries this consumer holds (no delivery counted)."""
+
+    # --- shared algorithm ---------------------------------------------------------
+
+    def _reset_consumer_state(self) -> None:
+        self._recover: dict[str, str] = dict.fromkeys(self.event_types, "0")
+        self._claim_cursor: dict[str, str] = dict.fromkeys(self.event_types, "0-0")
+        self._held: Batches = {et: [] for et in self.event_types}
+        self._held_since: dict[str, float] = {}
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Create the consumer groups and forget read-ahead state."""
+
+    @staticmethod
+    def _is_nogroup(exc: Exception) -> bool:
+        return "NOGROUP" in str(exc)
+
+    async def fetch(self, max_count: int = 500, block_ms: int = 100) -> list[BusMessage]:
+        """New messages across all input streams plus stale pending ones, oldest first.
+
+        If a stream or group vanished (deleted key, never started), the groups are
+        (re)created and this call returns nothing; the next one reads again.
+        """
+        if max_count < 1:
+            raise ValueError("max_count must be >= 1")
+        try:
+            return await self._fetch(max_count, block_ms)
+        except Exception as exc:
+            if not self._is_nogroup(exc):
+                raise
+        await self.start()
+        return []
+
+    async def _fetch(self, max_count: int, block_ms: int) -> list[BusMessage]:
+        if self._recover:
+            recovered = await self._fetch_own(max_count)
+            if recovered or self._recover:
+                return recovered
+        out = await self._fetch_stale(max_count)
+        await self._refresh_held()
+        room = max_count - len(out)
+        if room > 0:
+            idle = not out and not any(self._held.values())
+            out.extend(await self._fetch_new(room, max_count, block_ms if idle else 0))
+        out.sort(key=_key)
+        return out
+
+    async def _fetch_own(self, max_count: int) -> list[BusMessage]:
+        batches = await self._read_own(dict(self._recover), max_count)
+        full = [s for s, msgs in batches.items() if len(msgs) >= max_count]
+        ready, kept = merge_in_order(batches, full, max_count)
+        for event_type in list(self._recover):
+            released = [m for m in ready if m.event_type == event_type]
+            if released:
+                self._recover[event_type] = released[-1].message_id
+            if event_type not in full and not kept.get(event_type):
+                del self._recover[event_type]
+        return ready
+
+    async def _fetch_stale(self, room: int) -> list[BusMessage]:
+        out: list[BusMessage] = []
+        for event_type in self.event_types:
+            if len(out) >= room:
+                break
+            cursor, claimed = await self._claim(
+                event_type, self._claim_cursor[event_type], room - len(out)
+            )
+            self._claim_cursor[event_type] = cursor
+            held = {m.message_id for m in self._held[event_type]}
+            out.extend(m for m in claimed if m.message_id not in held)
+        return out
+
+    async def _refresh_held(self) -> None:
+        now = self._clock()
+        for event_type, msgs in self._held.items():
+            stale = [
+                m.message_id
+                for m in msgs
+                if (now - self._held_since.get(f"{event_type}|{m.message_id}", now)) * 1000
+                >= self.claim_idle_ms / 2
+            ]
+            if stale:
+                await self._refresh(event_type, stale)
+                for message_id in stale:
+                    self._held_since[f"{event_type}|{message_id}"] = now
+
+    async def _fetch_new(self, room: int, count: int, block_ms: int) -> list[BusMessage]:
+        readable = [et for et in self.event_types if len(self._held[et]) < count]
+        fresh = await self._read_new(readable, count, block_ms) if readable else {}
+        now = self._clock()
+        open_streams = [et for et in self.event_types if et not in readable]
+        batches: Batches = {}
+        for event_type in self.event_types:
+            new = fresh.get(event_type, [])
+            if len(new) >= count:
+                open_streams.append(event_type)
+            for m in new:
+                self._held_since[f"{event_type}|{m.message_id}"] = now
+            batches[event_type] = self._held[event_type] + new
+        ready, self._held = merge_in_order(batches, open_streams, room)
+        for m in ready:
+            self._held_since.pop(f"{m.event_type}|{m.message_id}", None)
+        return ready

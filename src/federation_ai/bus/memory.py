@@ -1,0 +1,162 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""In-process event bus with the semantics of the Redis Streams one.
+
+Several ``InMemoryBus`` consumers may share one ``InMemoryBroker`` (pass it
+explicitly); a new bus on the same broker also stands in for a restarted process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from federation_ai.bus._consumer import Batches, ConsumerCore
+from federation_ai.bus.base import (
+    DECISION_STREAM,
+    DEFAULT_CLAIM_IDLE_MS,
+    DEFAULT_DEDUP_TTL_MS,
+    DEFAULT_DLQ_MAXLEN,
+    DEFAULT_GROUP_START_ID,
+    DEFAULT_MAXLEN,
+    INPUT_EVENT_TYPES,
+    BusMessage,
+    dlq_key,
+    group_name,
+    published_key,
+    stream_key,
+)
+from federation_ai.bus.envelope import dead_letter_fields, decision_fields
+from federation_ai.bus.memory_broker import Entry, InMemoryBroker
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+__all__ = ["InMemoryBroker", "InMemoryBus"]
+
+
+class InMemoryBus(ConsumerCore):
+    """``EventBus`` over an ``InMemoryBroker`` (its own unless one is given)."""
+
+    def __init__(
+        self,
+        consumer: str,
+        event_types: Iterable[str] = INPUT_EVENT_TYPES,
+        claim_idle_ms: int = DEFAULT_CLAIM_IDLE_MS,
+        maxlen: int = DEFAULT_MAXLEN,
+        *,
+        broker: InMemoryBroker | None = None,
+        namespace: str = "",
+        dedup_ttl_ms: int = DEFAULT_DEDUP_TTL_MS,
+        dlq_maxlen: int = DEFAULT_DLQ_MAXLEN,
+        group_start_id: str = DEFAULT_GROUP_START_ID,
+    ) -> None:
+        self.broker = broker if broker is not None else InMemoryBroker()
+        super().__init__(consumer, event_types, claim_idle_ms, clock=self.broker.clock)
+        self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
+        self.namespace = namespace
+        self.group_start_id = group_start_id
+
+    def _stream(self, event_type: str) -> str:
+        return self.namespace + stream_key(event_type)
+
+    def _msg(self, event_type: str, entry: Entry) -> BusMessage:
+        return BusMessage(event_type, entry[0], entry[1], entry[2])
+
+    async def start(self) -> None:
+        for event_type in self.event_types:
+            self.broker.create_group(
+                self._stream(event_type), group_name(event_type), self.group_start_id
+            )
+        self._reset_consumer_state()
+
+    def _read_all(self, event_types: list[str], count: int) -> Batches:
+        out: Batches = {}
+        for et in event_types:
+            entries = self.broker.read_new(self._stream(et), group_name(et), self.consumer, count)
+            out[et] = [self._msg(et, e) for e in entries]
+        return out
+
+    async def _read_new(self, event_types: list[str], count: int, block_ms: int) -> Batches:
+        waiter = self.broker.waiter()
+        out = self._read_all(event_types, count)
+        if block_ms > 0 and not any(out.values()):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), block_ms / 1000)
+            out = self._read_all(event_types, count)
+        else:
+            await asyncio.sleep(0)  # let other tasks run between non-blocking polls
+        return out
+
+    async def _read_own(self, cursors: dict[str, str], count: int) -> Batches:
+        return {
+            et: [
+                self._msg(et, e)
+                for e in self.broker.read_own(
+                    self._stream(et), group_name(et), self.consumer, cursor, count
+                )
+            ]
+            for et, cursor in cursors.items()
+        }
+
+    async def _claim(
+        self, event_type: str, cursor: str, count: int
+    ) -> tuple[str, list[BusMessage]]:
+        nxt, entries = self.broker.autoclaim(
+            self._stream(event_type),
+            group_name(event_type),
+            self.consumer,
+            min_idle_ms=self.claim_idle_ms,
+            start=cursor,
+            count=count,
+        )
+        return nxt, [self._msg(event_type, e) for e in entries]
+
+    async def _refresh(self, event_type: str, ids: list[str]) -> None:
+        self.broker.touch(self._stream(event_type), group_name(event_type), self.consumer, ids)
+
+    async def ack(self, messages: Sequence[BusMessage]) -> None:
+        for m in messages:
+            self.broker.ack(self._stream(m.event_type), group_name(m.event_type), [m.message_id])
+
+    async def dead_letter(self, message: BusMessage, reason: str) -> None:
+        fields = dead_letter_fields(message, reason, self.consumer)
+        self.broker.add(self.namespace + dlq_key(message.event_type), fields, self.dlq_maxlen)
+        await self.ack([message])
+
+    async def publish_decisions(self, decisions: Sequence[Mapping[str, Any]]) -> int:
+        prepared = [decision_fields(d) for d in decisions]  # all encoded before any write
+        stream = self.namespace + DECISION_STREAM
+        added = 0
+        for d, fields in zip(decisions, prepared, strict=True):
+            marker = self.namespace + published_key(str(d["decision_id"]))
+            if self.broker.publish_once(marker, self.dedup_ttl_ms, stream, fields, self.maxlen):
+                added += 1
+        return added
+
+    async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
+        return self.broker.add(self._stream(event_type), fields)
+
+    async def pending_count(self) -> int:
+        try:
+            return sum(
+                self.broker.pending_count(self._stream(et), group_name(et))
+                for et in self.event_types
+            )
+        except LookupError:
+            return 0
+
+    async def lag(self) -> int:
+        try:
+            return sum(self.broker.lag(self._stream(et), group_name(et)) for et in self.event_types)
+        except LookupError:
+            return 0
+
+    async def read_stream(
+        self, key: str, count: int | None = None
+    ) -> list[tuple[str, dict[str, str]]]:
+        """Entries of ``key`` (namespace applied), oldest first; ``count`` = the newest N."""
+        return self.broker.entries(self.namespace + key, count)
+
+    async def close(self) -> None:
+        """Nothing to release; un-acked messages stay pending in the broker."""

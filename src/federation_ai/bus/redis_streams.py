@@ -1,0 +1,276 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""Redis Streams event bus (SPEC §9), compatible with the seed's stream envelope.
+
+Each input stream has its own consumer group (``quantum:group:federation-ai:<type>``).
+XREADGROUP names one group per call, so the non-blocking reads of all streams go
+out as one MULTI pipeline, which also notes each stream's last id; when all come
+back empty, one ``XREAD BLOCK`` over all streams from those ids waits for the
+next entry, so nothing written in between is missed.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from typing import TYPE_CHECKING, Any, cast
+
+from redis.asyncio import Redis
+
+from federation_ai.bus._consumer import Batches, ConsumerCore
+from federation_ai.bus.base import (
+    DECISION_STREAM,
+    DEFAULT_CLAIM_IDLE_MS,
+    DEFAULT_DEDUP_TTL_MS,
+    DEFAULT_DLQ_MAXLEN,
+    DEFAULT_GROUP_START_ID,
+    DEFAULT_MAXLEN,
+    INPUT_EVENT_TYPES,
+    BusMessage,
+    dlq_key,
+    group_name,
+    published_key,
+    stream_key,
+)
+from federation_ai.bus.envelope import dead_letter_fields, decision_fields
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from redis.typing import EncodableT, KeyT, StreamIdT
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+# Idempotent publish: the marker and the XADD happen in one atomic step.
+# KEYS[1] marker, KEYS[2] stream; ARGV[1] marker TTL ms, ARGV[2] MAXLEN, ARGV[3..] fields.
+_PUBLISH_ONCE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return false
+end
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[1], id, 'PX', ARGV[1])
+return id
+"""
+
+Raw = list[tuple[str, dict[str, str]]]
+
+
+def _s(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _entries(raw: Any) -> Raw:
+    """Normalise a stream-entry list; a trimmed entry comes back with empty fields."""
+    return [
+        (_s(entry_id), {_s(k): _s(v) for k, v in (fields or {}).items()})
+        for entry_id, fields in raw or []
+        if entry_id is not None
+    ]
+
+
+def _read_reply(reply: Any) -> Raw:
+    """Entries of a single-stream XREADGROUP reply (RESP2 list or RESP3 dict)."""
+    items = reply.items() if isinstance(reply, dict) else (reply or [])
+    out: Raw = []
+    for _stream, entries in items:
+        out.extend(_entries(entries))
+    return out
+
+
+class RedisStreamsBus(ConsumerCore):
+    """``EventBus`` over Redis Streams; ``client`` is a ``redis.asyncio.Redis`` or a URL."""
+
+    def __init__(
+        self,
+        consumer: str,
+        event_types: Iterable[str] = INPUT_EVENT_TYPES,
+        claim_idle_ms: int = DEFAULT_CLAIM_IDLE_MS,
+        maxlen: int = DEFAULT_MAXLEN,
+        *,
+        client: Redis | str = DEFAULT_REDIS_URL,
+        namespace: str = "",
+        dedup_ttl_ms: int = DEFAULT_DEDUP_TTL_MS,
+        dlq_maxlen: int = DEFAULT_DLQ_MAXLEN,
+        group_start_id: str = DEFAULT_GROUP_START_ID,
+    ) -> None:
+        super().__init__(consumer, event_types, claim_idle_ms)
+        self._owns_client = isinstance(client, str)
+        self.redis: Redis = (
+            Redis.from_url(client, decode_responses=True) if isinstance(client, str) else client
+        )
+        self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
+        self.namespace = namespace
+        self.group_start_id = group_start_id
+        self._publish_once = self.redis.register_script(_PUBLISH_ONCE)
+
+    def _stream(self, event_type: str) -> str:
+        return self.namespace + stream_key(event_type)
+
+    async def start(self) -> None:
+        for event_type in self.event_types:
+            try:
+                await self.redis.xgroup_create(
+                    self._stream(event_type),
+                    group_name(event_type),
+                    id=self.group_start_id,
+                    mkstream=True,
+                )
+            except Exception as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+        self._reset_consumer_state()
+
+    # --- primitives for ConsumerCore ---------------------------------------------
+
+    async def _deliveries(self, event_type: str, ids: list[str]) -> dict[str, int]:
+        key, group = self._stream(event_type), group_name(event_type)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for entry_id in ids:
+                pipe.xpending_range(key, group, min=entry_id, max=entry_id, count=1)
+            replies = await pipe.execute()
+        return {
+            _s(row["message_id"]): int(row["times_delivered"]) for rows in replies for row in rows
+        }
+
+    async def _messages(
+        self, event_type: str, raw: Raw, deliveries: int | None
+    ) -> list[BusMessage]:
+        """Build messages (``deliveries`` None: ask XPENDING); ack trimmed entries."""
+        gone = [entry_id for entry_id, fields in raw if not fields]
+        if gone:
+            await self.redis.xack(self._stream(event_type), group_name(event_type), *gone)
+        live = [(entry_id, fields) for entry_id, fields in raw if fields]
+        counts: dict[str, int] = {}
+        if deliveries is None and live:
+            counts = await self._deliveries(event_type, [entry_id for entry_id, _ in live])
+        return [
+            BusMessage(event_type, entry_id, fields, deliveries or counts.get(entry_id, 2))
+            for entry_id, fields in live
+        ]
+
+    async def _read_new(self, event_types: list[str], count: int, block_ms: int) -> Batches:
+        keys = [self._stream(et) for et in event_types]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for et, key in zip(event_types, keys, strict=True):
+                pipe.xreadgroup(group_name(et), self.consumer, {key: ">"}, count=count)
+            for key in keys:
+                pipe.xrevrange(key, count=1)
+            replies = await pipe.execute()
+        raws = [_read_reply(r) for r in replies[: len(keys)]]
+        if block_ms <= 0 or any(raws):
+            return {
+                et: await self._messages(et, raw, 1)
+                for et, raw in zip(event_types, raws, strict=True)
+            }
+        last: dict[KeyT, StreamIdT] = {
+            key: (_s(tail[0][0]) if tail else "0-0")
+            for key, tail in zip(keys, replies[len(keys) :], strict=True)
+        }
+        if await self.redis.xread(last, count=1, block=block_ms):
+            return await self._read_new(event_types, count, 0)
+        return {et: [] for et in event_types}
+
+    async def _read_own(self, cursors: dict[str, str], count: int) -> Batches:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for et, cursor in cursors.items():
+                stream: dict[KeyT, StreamIdT] = {self._stream(et): cursor}
+                pipe.xreadgroup(group_name(et), self.consumer, stream, count=count)
+            replies = await pipe.execute()
+        return {
+            et: await self._messages(et, _read_reply(reply), None)
+            for et, reply in zip(cursors, replies, strict=True)
+        }
+
+    async def _claim(
+        self, event_type: str, cursor: str, count: int
+    ) -> tuple[str, list[BusMessage]]:
+        reply = await self.redis.xautoclaim(
+            self._stream(event_type),
+            group_name(event_type),
+            self.consumer,
+            self.claim_idle_ms,
+            start_id=cursor,
+            count=count,
+        )
+        return _s(reply[0]), await self._messages(event_type, _entries(reply[1]), None)
+
+    async def _refresh(self, event_type: str, ids: list[str]) -> None:
+        await self.redis.xclaim(
+            self._stream(event_type),
+            group_name(event_type),
+            self.consumer,
+            min_idle_time=0,
+            message_ids=cast("list[StreamIdT]", ids),
+            justid=True,
+        )
+
+    # --- EventBus -------------------------------------------------------------------
+
+    async def ack(self, messages: Sequence[BusMessage]) -> None:
+        by_type: dict[str, list[str]] = {}
+        for m in messages:
+            by_type.setdefault(m.event_type, []).append(m.message_id)
+        if not by_type:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for et, ids in by_type.items():
+                pipe.xack(self._stream(et), group_name(et), *ids)
+            await pipe.execute()
+
+    async def dead_letter(self, message: BusMessage, reason: str) -> None:
+        fields = dead_letter_fields(message, reason, self.consumer)
+        et = message.event_type
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.namespace + dlq_key(et), fields, maxlen=self.dlq_maxlen)  # type: ignore[arg-type]
+            pipe.xack(self._stream(et), group_name(et), message.message_id)
+            await pipe.execute()
+
+    async def publish_decisions(self, decisions: Sequence[Mapping[str, Any]]) -> int:
+        prepared = [decision_fields(d) for d in decisions]  # all encoded before any write
+        if not prepared:
+            return 0
+        stream = self.namespace + DECISION_STREAM
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for d, fields in zip(decisions, prepared, strict=True):
+                marker = self.namespace + published_key(str(d["decision_id"]))
+                args: list[EncodableT] = [self.dedup_ttl_ms, self.maxlen]
+                args.extend(chain.from_iterable(fields.items()))
+                await self._publish_once(keys=[marker, stream], args=args, client=pipe)
+            replies = await pipe.execute()
+        return sum(reply is not None for reply in replies)
+
+    async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
+        return _s(await self.redis.xadd(self._stream(event_type), dict(fields)))  # type: ignore[arg-type]
+
+    async def pending_count(self) -> int:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for et in self.event_types:
+                pipe.xpending(self._stream(et), group_name(et))
+            replies = await pipe.execute(raise_on_error=False)
+        return sum(int(r["pending"]) for r in replies if isinstance(r, dict))
+
+    async def lag(self) -> int:
+        """Sum of the groups' ``lag`` (Redis >= 7); 0 where Redis cannot tell."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for et in self.event_types:
+                pipe.xinfo_groups(self._stream(et))
+            replies = await pipe.execute(raise_on_error=False)
+        total = 0
+        for et, groups in zip(self.event_types, replies, strict=True):
+            if isinstance(groups, Exception):
+                continue
+            for g in groups:
+                if _s(g.get("name")) == group_name(et) and g.get("lag") is not None:
+                    total += int(g["lag"])
+        return total
+
+    async def read_stream(
+        self, key: str, count: int | None = None
+    ) -> list[tuple[str, dict[str, str]]]:
+        """Entries of ``key`` (namespace applied), oldest first; ``count`` = the newest N."""
+        if count is None:
+            return _entries(await self.redis.xrange(self.namespace + key))
+        return _entries(await self.redis.xrevrange(self.namespace + key, count=count))[::-1]
+
+    async def close(self) -> None:
+        """Close the connection pool if this bus created it from a URL."""
+        if self._owns_client:
+            await self.redis.aclose()
