@@ -22,7 +22,7 @@ _SERVICE_SECTIONS = ("service", "adapters")
 
 def redact_url(url: str) -> str:
     """Hide the password of a URL like ``postgresql://user:secret@host/db``."""
-    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
+    return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
 @dataclass(frozen=True, slots=True)
