@@ -70,7 +70,9 @@ def decision(
         "priority": priority,
         "timestamp": ts(at),
         "reason": f"{role} rule fired on {event_id}",
-        "payload": payload if payload is not None else {"profile": "NORMAL", "previous_profile": "LOW"},
+        "payload": payload
+        if payload is not None
+        else {"profile": "NORMAL", "previous_profile": "LOW"},
         "status": status,
         "config_digest": "sha256:" + "ab" * 32,
     }

@@ -47,9 +47,16 @@ async def test_duplicate_name_or_hash_is_refused(store: Store) -> None:
 
 @pytest.mark.parametrize(
     ("name", "scope", "key_hash"),
-    [("x", "superuser", "0" * 64), ("", "viewer", "0" * 64), ("x", "viewer", "abc"), ("x", "viewer", "A" * 64)],
+    [
+        ("x", "superuser", "0" * 64),
+        ("", "viewer", "0" * 64),
+        ("x", "viewer", "abc"),
+        ("x", "viewer", "A" * 64),
+    ],
 )
-async def test_invalid_key_records_are_refused(store: Store, name: str, scope: str, key_hash: str) -> None:
+async def test_invalid_key_records_are_refused(
+    store: Store, name: str, scope: str, key_hash: str
+) -> None:
     with pytest.raises(ValueError):
         await store.add_api_key(name, scope, key_hash)
     assert await store.list_api_keys() == []

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
 from store_helpers import decision, event, ts
 
-from federation_ai.store import Batch, DecisionQuery, OutboxRow, Store
+from federation_ai.store import Batch, DecisionQuery, OutboxRow, Store, schema
+
+FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 async def _counts(store: Store) -> tuple[int, int, int, int]:
@@ -21,19 +25,46 @@ async def _counts(store: Store) -> tuple[int, int, int, int]:
 
 async def test_round_trip_returns_the_decisions_as_written(store: Store) -> None:
     written = [
-        decision("e-1", role="supervisor", decision_type="freeze", priority=1, payload={
-            "triggers": ["drawdown", "daily_loss"], "severity": "CRITICAL", "mode": "EMERGENCY",
-            "previous_mode": "LIVE", "affected_subsystems": ["trading", "execution", "signals"],
-            "requires_manual_review": True,
-        }),
-        decision("e-1", role="cro", decision_type="risk_adjustment", payload={
-            "tier": "EMERGENCY", "max_leverage": 0.75, "max_position_size_pct": 0.025,
-            "max_exposure_pct": 0.25, "max_drawdown_pct": 0.1, "stop_loss_multiplier": 0.6,
-        }),
-        decision("e-1", role="researcher", decision_type="research_task", priority=4, payload={
-            "task_type": "risk_analysis", "model_name": None, "description": "DD 7.5% — révision",
-            "expected_impact": {"drawdown": -0.0075}, "estimated_duration_hours": 2,
-        }),
+        decision(
+            "e-1",
+            role="supervisor",
+            decision_type="freeze",
+            priority=1,
+            payload={
+                "triggers": ["drawdown", "daily_loss"],
+                "severity": "CRITICAL",
+                "mode": "EMERGENCY",
+                "previous_mode": "LIVE",
+                "affected_subsystems": ["trading", "execution", "signals"],
+                "requires_manual_review": True,
+            },
+        ),
+        decision(
+            "e-1",
+            role="cro",
+            decision_type="risk_adjustment",
+            payload={
+                "tier": "EMERGENCY",
+                "max_leverage": 0.75,
+                "max_position_size_pct": 0.025,
+                "max_exposure_pct": 0.25,
+                "max_drawdown_pct": 0.1,
+                "stop_loss_multiplier": 0.6,
+            },
+        ),
+        decision(
+            "e-1",
+            role="researcher",
+            decision_type="research_task",
+            priority=4,
+            payload={
+                "task_type": "risk_analysis",
+                "model_name": None,
+                "description": "DD 7.5% — révision",
+                "expected_impact": {"drawdown": -0.0075},
+                "estimated_duration_hours": 2,
+            },
+        ),
     ]
     await store.commit_batch(Batch(events=[event("e-1")], decisions=written))
 
@@ -72,15 +103,17 @@ async def test_duplicates_inside_and_across_batches_are_skipped(store: Store) ->
         events=[event("e-1"), event("e-1", at=5)],
         decisions=[d1, dict(d1)],
         states={"default": {"nav": 1.0}},
-        outbox=[OutboxRow("publish", d1["decision_id"], {"n": 1}),
-                OutboxRow("publish", d1["decision_id"], {"n": 2})],
+        outbox=[
+            OutboxRow("publish", d1["decision_id"], {"n": 1}),
+            OutboxRow("publish", d1["decision_id"], {"n": 2}),
+        ],
     )
     await store.commit_batch(batch)
     await store.commit_batch(batch)  # redelivery after a crash: nothing doubles
 
     assert await _counts(store) == (1, 1, 1, 1)
     assert (await store.get_event("default", "e-1") or {})["timestamp"] == ts(0)  # first wins
-    items = await store.due_outbox(now=_far_future())
+    items = await store.due_outbox(now=FAR_FUTURE)
     assert [i.payload for i in items] == [{"n": 1}]
 
 
@@ -108,7 +141,9 @@ async def test_a_failing_batch_leaves_nothing_behind(store: Store) -> None:
     assert await store.load_states() == {"default": {"v": 0}}
 
     # A value the JSON encoder rejects, in the last statement of the batch.
-    unencodable = Batch(good.events, good.decisions, good.states, [OutboxRow("publish", "x", {"v": object()})])
+    unencodable = Batch(
+        good.events, good.decisions, good.states, [OutboxRow("publish", "x", {"v": object()})]
+    )
     with pytest.raises(StatementError):
         await store.commit_batch(unencodable)
     assert await _counts(store) == before
@@ -137,17 +172,28 @@ async def test_known_event_ids(store: Store) -> None:
     ids = [f"e-{i}" for i in range(2000)]
     await store.commit_batch(Batch(events=[event(i) for i in ids[:1500]]))
     await store.commit_batch(Batch(events=[event("late", outcome="out_of_order")]))
-    asked = ids[1400:] + ["late", "late", "never"]
+    asked = [*ids[1400:], "late", "late", "never"]
     assert await store.known_event_ids("default", asked) == set(ids[1400:1500]) | {"late"}
     assert await store.known_event_ids("other", asked) == set()
     assert await store.known_event_ids("default", []) == set()
 
 
 async def test_states_are_upserted_per_account(store: Store) -> None:
-    await store.commit_batch(Batch(events=[event("e-1", account="a")], states={"a": {"v": 1}, "b": {"v": 1}}))
+    await store.commit_batch(
+        Batch(events=[event("e-1", account="a")], states={"a": {"v": 1}, "b": {"v": 1}})
+    )
     await store.commit_batch(Batch(states={"a": {"v": 2, "nested": {"k": [1, 2]}}}))
     assert await store.load_states() == {"a": {"v": 2, "nested": {"k": [1, 2]}}, "b": {"v": 1}}
     assert await store.accounts() == ["a", "b"]
+    t = schema.states
+    async with store.engine.connect() as conn:
+        rows = dict((await conn.execute(select(t.c.account_id, t.c.last_event_id))).all())
+    # "a": the batch's last processed event, kept when a later batch has no event for it
+    assert rows == {"a": "e-1", "b": None}
+    await store.commit_batch(Batch(states={"b": {"v": 3, "last_event_id": "own-id"}}))
+    async with store.engine.connect() as conn:
+        rows = dict((await conn.execute(select(t.c.account_id, t.c.last_event_id))).all())
+    assert rows == {"a": "e-1", "b": "own-id"}
 
 
 async def test_iter_events_yields_processed_envelopes_in_arrival_order(store: Store) -> None:
@@ -180,10 +226,13 @@ async def test_iter_decisions_in_storage_order(store: Store) -> None:
 async def test_concurrent_writers_all_commit_in_one_sequence(store: Store, open_store) -> None:
     other = await open_store()
     try:
+
         async def write(s: Store, prefix: str) -> None:
             for b in range(5):
                 ids = [f"{prefix}-{b}-{i}" for i in range(20)]
-                await s.commit_batch(Batch(events=[event(i) for i in ids], decisions=[decision(i) for i in ids]))
+                await s.commit_batch(
+                    Batch(events=[event(i) for i in ids], decisions=[decision(i) for i in ids])
+                )
 
         await asyncio.gather(write(store, "a"), write(other, "b"))
     finally:
@@ -199,9 +248,3 @@ async def test_concurrent_writers_all_commit_in_one_sequence(store: Store, open_
             break
         cursor = page.next_cursor
     assert seen == list(reversed(stored))
-
-
-def _far_future():
-    from datetime import UTC, datetime
-
-    return datetime(2100, 1, 1, tzinfo=UTC)

@@ -108,4 +108,3 @@ async def test_open_creates_the_sqlite_directory(tmp_path) -> None:
         assert "federation.db" in repr(store)
     finally:
         await store.close()
-

@@ -48,7 +48,11 @@ async def test_failed_item_is_retried_at_its_next_attempt(store: Store) -> None:
     await store.outbox_failed(item.id, "ConnectionError: redis down", retry_at)
     assert await store.due_outbox(NOW + timedelta(seconds=29)) == []
     (again,) = await store.due_outbox(retry_at)
-    assert (again.id, again.attempts, again.last_error) == (item.id, 1, "ConnectionError: redis down")
+    assert (again.id, again.attempts, again.last_error) == (
+        item.id,
+        1,
+        "ConnectionError: redis down",
+    )
     assert again.next_attempt_at == retry_at
 
     await store.outbox_failed(item.id, "x" * 10_000, retry_at + timedelta(seconds=60))

@@ -97,11 +97,15 @@ async def test_time_bounds_are_inclusive_then_exclusive(store: Store, trail: lis
     at_ten = datetime(2024, 3, 1, 12, 10, tzinfo=UTC)
     page = await store.query_decisions(DecisionQuery(since=at_ten, until=at_ten.replace(minute=12)))
     assert [d["event_id"] for d in page.items] == ["e-11", "e-10"]
-    offset = await store.query_decisions(DecisionQuery(since="2024-03-01T14:10:00+02:00", limit=500))
+    offset = await store.query_decisions(
+        DecisionQuery(since="2024-03-01T14:10:00+02:00", limit=500)
+    )
     assert offset.items[-1]["event_id"] == "e-10"
 
 
-async def test_new_decisions_do_not_shift_an_open_pagination(store: Store, trail: list[dict]) -> None:
+async def test_new_decisions_do_not_shift_an_open_pagination(
+    store: Store, trail: list[dict]
+) -> None:
     first = await store.query_decisions(DecisionQuery(limit=25))
     await store.commit_batch(Batch(decisions=[decision("e-new", at=99_999)]))
     second = await store.query_decisions(DecisionQuery(limit=25, cursor=first.next_cursor))
@@ -116,7 +120,13 @@ async def test_malformed_cursor_is_an_invalid_query(store: Store, cursor: str) -
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"limit": 0}, {"limit": 501}, {"limit": True}, {"since": "yesterday"}, {"until": datetime(2024, 3, 1)}],
+    [
+        {"limit": 0},
+        {"limit": 501},
+        {"limit": True},
+        {"since": "yesterday"},
+        {"until": datetime(2024, 3, 1)},
+    ],
 )
 def test_query_parameters_are_validated(kwargs: dict) -> None:
     with pytest.raises(InvalidQueryError):

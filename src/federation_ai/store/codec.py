@@ -1,13 +1,17 @@
-"""Conversions between the SPEC §4 decision dicts and table rows."""
+"""Conversions between what callers pass (SPEC §2 events, §4 decisions, states) and rows."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import RowMapping
-
+from federation_ai.store.models import EVENT_OUTCOMES, Batch, EventRow
 from federation_ai.store.timeutil import format_utc, to_utc
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy import RowMapping
 
 # SPEC §4 key order; reads return dicts in exactly this order.
 DECISION_FIELDS: tuple[str, ...] = (
@@ -69,3 +73,41 @@ def decision_from_row(row: RowMapping) -> dict[str, Any]:
         "status": row["status"],
         "config_digest": row["config_digest"],
     }
+
+
+def event_to_row(row: EventRow) -> dict[str, Any]:
+    if row.outcome not in EVENT_OUTCOMES:
+        raise ValueError(f"event {row.event_id!r}: unknown outcome {row.outcome!r}")
+    return {
+        "account_id": row.account_id,
+        "event_id": row.event_id,
+        "event_type": row.event_type,
+        "timestamp": to_utc(row.timestamp),
+        "envelope": row.envelope,
+        "outcome": row.outcome,
+    }
+
+
+def state_rows(batch: Batch, now: datetime) -> list[dict[str, Any]]:
+    """Upsert rows for the batch's states.
+
+    `last_event_id` is the state's own `last_event_id` when it has one, else the last
+    processed event of that account in the batch (else the stored value is kept).
+    """
+    last_processed = {
+        row.account_id: row.event_id for row in batch.events if row.outcome == "processed"
+    }
+    rows = []
+    for account_id, state in batch.states.items():
+        if not isinstance(state, dict):
+            raise TypeError(f"state of account {account_id!r} must be a dict")
+        own = state.get("last_event_id")
+        rows.append(
+            {
+                "account_id": account_id,
+                "state": state,
+                "last_event_id": own if isinstance(own, str) else last_processed.get(account_id),
+                "updated_at": now,
+            }
+        )
+    return rows

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import event
@@ -13,7 +12,10 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from federation_ai.store.models import UnsupportedDatabase
+from federation_ai.store.models import UnsupportedDatabaseError
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 SQLITE_DRIVER = "sqlite+aiosqlite"
 POSTGRES_DRIVER = "postgresql+asyncpg"
@@ -32,12 +34,12 @@ def normalize_url(url: str | URL) -> URL:
     """Map a user-facing URL (or a bare SQLite file path) to the async driver URL."""
     if isinstance(url, str) and "://" not in url:
         if not url.strip():
-            raise UnsupportedDatabase("empty database URL")
+            raise UnsupportedDatabaseError("empty database URL")
         return URL.create(SQLITE_DRIVER, database=url)
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise UnsupportedDatabase(f"not a database URL: {exc}") from exc
+        raise UnsupportedDatabaseError(f"not a database URL: {exc}") from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return parsed.set(drivername=SQLITE_DRIVER)
@@ -46,12 +48,10 @@ def normalize_url(url: str | URL) -> URL:
         sslmode = parsed.query.get("sslmode")
         if isinstance(sslmode, str):
             if sslmode not in _SSLMODES:
-                raise UnsupportedDatabase(f"unknown sslmode {sslmode!r}")
-            parsed = parsed.difference_update_query(["sslmode"]).update_query_dict(
-                {"ssl": sslmode}
-            )
+                raise UnsupportedDatabaseError(f"unknown sslmode {sslmode!r}")
+            parsed = parsed.difference_update_query(["sslmode"]).update_query_dict({"ssl": sslmode})
         return parsed
-    raise UnsupportedDatabase(
+    raise UnsupportedDatabaseError(
         f"unsupported database {parsed.drivername!r}: use sqlite:///FILE or postgresql://..."
     )
 

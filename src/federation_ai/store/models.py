@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+
+# Imported at runtime so `typing.get_type_hints` works on these dataclasses
+# (FastAPI and pydantic resolve them).
+from datetime import datetime  # noqa: TC003
 from typing import Any, Literal
 
 from federation_ai.store.timeutil import to_utc
@@ -19,15 +22,15 @@ class StoreError(Exception):
     """Base class of the errors raised by the store."""
 
 
-class KeyExists(StoreError):  # noqa: N818 - the name is part of the store's interface
+class KeyExists(StoreError):  # noqa: N818 - the name is part of the store interface
     """An API key with this name (or this hash) is already stored."""
 
 
-class InvalidQuery(StoreError, ValueError):
+class InvalidQueryError(StoreError, ValueError):
     """A query parameter or pagination cursor is malformed."""
 
 
-class UnsupportedDatabase(StoreError, ValueError):
+class UnsupportedDatabaseError(StoreError, ValueError):
     """The database URL names a backend the store does not support."""
 
 
@@ -92,16 +95,16 @@ class DecisionQuery:
 
     def __post_init__(self) -> None:
         if isinstance(self.limit, bool) or not isinstance(self.limit, int):
-            raise InvalidQuery("limit must be an integer")
+            raise InvalidQueryError("limit must be an integer")
         if not 1 <= self.limit <= MAX_PAGE:
-            raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE}, got {self.limit}")
+            raise InvalidQueryError(f"limit must be between 1 and {MAX_PAGE}, got {self.limit}")
         for name in ("since", "until"):
             value = getattr(self, name)
             if value is not None:
                 try:
                     object.__setattr__(self, name, to_utc(value))
                 except (TypeError, ValueError) as exc:
-                    raise InvalidQuery(f"{name}: {exc}") from exc
+                    raise InvalidQueryError(f"{name}: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)

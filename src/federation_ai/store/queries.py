@@ -6,11 +6,11 @@ import base64
 import binascii
 from typing import Any
 
-from sqlalchemy import Insert, Select, Table, select
+from sqlalchemy import Insert, Select, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from federation_ai.store import schema
-from federation_ai.store.models import DecisionQuery, InvalidQuery
+from federation_ai.store.models import DecisionQuery, InvalidQueryError
 
 _CURSOR_PREFIX = "d1:"
 
@@ -29,7 +29,9 @@ def upsert_states(dialect: str) -> Insert:
         index_elements=["account_id"],
         set_={
             "state": stmt.excluded.state,
-            "last_event_id": stmt.excluded.last_event_id,
+            "last_event_id": func.coalesce(
+                stmt.excluded.last_event_id, schema.states.c.last_event_id
+            ),
             "updated_at": stmt.excluded.updated_at,
         },
     )
@@ -44,9 +46,9 @@ def decode_cursor(cursor: str) -> int:
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
     except (UnicodeError, binascii.Error, ValueError) as exc:
-        raise InvalidQuery("malformed cursor") from exc
+        raise InvalidQueryError("malformed cursor") from exc
     if not text.startswith(_CURSOR_PREFIX) or not text[len(_CURSOR_PREFIX) :].isdigit():
-        raise InvalidQuery("malformed cursor")
+        raise InvalidQueryError("malformed cursor")
     return int(text[len(_CURSOR_PREFIX) :])
 
 

@@ -50,7 +50,11 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(
+        self,
+        value: datetime | None,
+        dialect: Dialect,  # noqa: ARG002 - signature imposed by TypeDecorator
+    ) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import TYPE_CHECKING
 
 from alembic import context
-from sqlalchemy.engine import Connection
 
 from federation_ai.store.engine import create_engine, normalize_url
 from federation_ai.store.schema import VERSION_TABLE, metadata
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 config = context.config
 

@@ -1,0 +1,35 @@
+"""Persistence: decisions (audit trail), event log, account state, outbox and API keys.
+
+SQLAlchemy Core on an async engine; SQLite by default, PostgreSQL by URL. The
+schema is managed by the Alembic migrations in `migrations/` (`Store.upgrade`).
+"""
+
+from federation_ai.store.models import (
+    ApiKeyRecord,
+    Batch,
+    DecisionPage,
+    DecisionQuery,
+    EventRow,
+    InvalidQueryError,
+    KeyExists,
+    OutboxItem,
+    OutboxRow,
+    StoreError,
+    UnsupportedDatabaseError,
+)
+from federation_ai.store.store import Store
+
+__all__ = [
+    "ApiKeyRecord",
+    "Batch",
+    "DecisionPage",
+    "DecisionQuery",
+    "EventRow",
+    "InvalidQueryError",
+    "KeyExists",
+    "OutboxItem",
+    "OutboxRow",
+    "Store",
+    "StoreError",
+    "UnsupportedDatabaseError",
+]

@@ -1,0 +1,76 @@
+"""API key records: only sha256 hashes are stored, never the keys themselves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import RowMapping, exists, select, update
+from sqlalchemy.exc import IntegrityError
+
+from federation_ai.store import schema
+from federation_ai.store.engine import write_transaction
+from federation_ai.store.models import API_SCOPES, ApiKeyRecord, KeyExists
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+_SHA256_HEX_LEN = 64
+
+
+def _record(row: RowMapping) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        name=row["name"],
+        scope=row["scope"],
+        key_hash=row["key_hash"],
+        created_at=row["created_at"],
+        revoked=row["revoked"],
+    )
+
+
+async def add(engine: AsyncEngine, name: str, scope: str, key_hash: str) -> None:
+    if not name:
+        raise ValueError("API key name must not be empty")
+    if scope not in API_SCOPES:
+        raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(API_SCOPES)}")
+    if len(key_hash) != _SHA256_HEX_LEN or any(c not in "0123456789abcdef" for c in key_hash):
+        raise ValueError("key_hash must be a lowercase sha256 hex digest")
+    t = schema.api_keys
+    values = {
+        "name": name,
+        "key_hash": key_hash,
+        "scope": scope,
+        "created_at": datetime.now(UTC),
+        "revoked": False,
+    }
+    try:
+        async with write_transaction(engine) as conn:
+            await conn.execute(t.insert().values(values))
+    except IntegrityError as exc:
+        async with engine.connect() as conn:
+            name_taken = await conn.scalar(select(exists().where(t.c.name == name)))
+        what = f"an API key named {name!r}" if name_taken else "an API key with this hash"
+        raise KeyExists(f"{what} already exists") from exc
+
+
+async def find(engine: AsyncEngine, key_hash: str) -> ApiKeyRecord | None:
+    t = schema.api_keys
+    stmt = select(t).where(t.c.key_hash == key_hash, t.c.revoked.is_(False))
+    async with engine.connect() as conn:
+        row = (await conn.execute(stmt)).mappings().first()
+    return None if row is None else _record(row)
+
+
+async def list_all(engine: AsyncEngine) -> list[ApiKeyRecord]:
+    t = schema.api_keys
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(t).order_by(t.c.name))).mappings().all()
+    return [_record(row) for row in rows]
+
+
+async def revoke(engine: AsyncEngine, name: str) -> bool:
+    """Revoke by name; True when a key by that name exists (revoking twice is harmless)."""
+    t = schema.api_keys
+    async with write_transaction(engine) as conn:
+        result = await conn.execute(update(t).where(t.c.name == name).values(revoked=True))
+    return bool(result.rowcount)

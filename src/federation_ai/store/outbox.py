@@ -1,0 +1,95 @@
+"""Outbox: work committed with a batch and delivered afterwards, retried until done."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import RowMapping, func, select, update
+
+from federation_ai.store import schema
+from federation_ai.store.engine import write_transaction
+from federation_ai.store.models import OutboxItem, OutboxRow
+from federation_ai.store.timeutil import to_utc
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+MAX_ERROR_LEN = 4000
+CHUNK = 900
+
+
+def new_row(row: OutboxRow, now: datetime) -> dict[str, Any]:
+    """Column values of a new item; without `next_attempt_at` it is due at once."""
+    return {
+        "kind": row.kind,
+        "decision_id": row.decision_id,
+        "payload": row.payload,
+        "attempts": 0,
+        "next_attempt_at": now if row.next_attempt_at is None else to_utc(row.next_attempt_at),
+        "last_error": None,
+        "done": False,
+    }
+
+
+def _item(row: RowMapping) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        kind=row["kind"],
+        decision_id=row["decision_id"],
+        payload=row["payload"],
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        last_error=row["last_error"],
+    )
+
+
+async def due(engine: AsyncEngine, now: datetime, limit: int) -> list[OutboxItem]:
+    t = schema.outbox
+    stmt = (
+        select(t)
+        .where(t.c.done.is_(False), t.c.next_attempt_at <= to_utc(now))
+        .order_by(t.c.id)
+        .limit(limit)
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(stmt)).mappings().all()
+    return [_item(row) for row in rows]
+
+
+async def mark_done(engine: AsyncEngine, ids: Sequence[int]) -> None:
+    t = schema.outbox
+    unique = list(dict.fromkeys(ids))
+    if not unique:
+        return
+    async with write_transaction(engine) as conn:
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            await conn.execute(update(t).where(t.c.id.in_(chunk)).values(done=True))
+
+
+async def mark_failed(
+    engine: AsyncEngine, item_id: int, error: str, next_attempt_at: datetime
+) -> None:
+    t = schema.outbox
+    stmt = (
+        update(t)
+        .where(t.c.id == item_id)
+        .values(
+            attempts=t.c.attempts + 1,
+            last_error=error[:MAX_ERROR_LEN],
+            next_attempt_at=to_utc(next_attempt_at),
+        )
+    )
+    async with write_transaction(engine) as conn:
+        await conn.execute(stmt)
+
+
+async def pending_per_kind(engine: AsyncEngine) -> dict[str, int]:
+    t = schema.outbox
+    stmt = select(t.c.kind, func.count()).where(t.c.done.is_(False)).group_by(t.c.kind)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(stmt)).all()
+    return {kind: int(count) for kind, count in rows}

@@ -1,0 +1,290 @@
+"""The persistence API used by the service runner, the REST API and the CLI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+
+from sqlalchemy import ColumnElement, Select, func, select, text
+
+from federation_ai.store import apikeys, outbox, schema
+from federation_ai.store.codec import (
+    decision_from_row,
+    decision_to_row,
+    event_to_row,
+    state_rows,
+)
+from federation_ai.store.engine import create_engine, normalize_url, sqlite_file, write_transaction
+from federation_ai.store.migrate import current_revision_sync, head_revision, upgrade_sync
+from federation_ai.store.models import (
+    ApiKeyRecord,
+    Batch,
+    DecisionPage,
+    DecisionQuery,
+    OutboxItem,
+)
+from federation_ai.store.queries import (
+    decision_page,
+    encode_cursor,
+    insert_ignoring,
+    upsert_states,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable, Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+# Keeps every IN (...) list well below the bind-parameter limits of both backends.
+_CHUNK = 900
+# Serialises concurrent `upgrade()` calls on one PostgreSQL database.
+_MIGRATION_LOCK_KEY = 0x46454441  # "FEDA"
+
+
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class Store:
+    """Async persistence over SQLite or PostgreSQL. Create with `await Store.open(url)`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+        self._insert_events = insert_ignoring(
+            self._dialect, schema.events, "account_id", "event_id"
+        )
+        self._insert_decisions = insert_ignoring(self._dialect, schema.decisions, "decision_id")
+        self._insert_outbox = insert_ignoring(self._dialect, schema.outbox, "kind", "decision_id")
+        self._upsert_states = upsert_states(self._dialect)
+
+    @classmethod
+    async def open(cls, url: str) -> Self:
+        """Create the engine and check the database answers. Does not migrate."""
+        target = normalize_url(url)
+        path = sqlite_file(target)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(target)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self._engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self._dialect
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    # -- schema ---------------------------------------------------------------------------
+
+    async def upgrade(self) -> None:
+        """Migrate the schema to the newest revision (a no-op when already there)."""
+        async with write_transaction(self._engine) as conn:
+            if self._dialect == "postgresql":
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                )
+            await conn.run_sync(upgrade_sync)
+
+    async def schema_revision(self) -> str | None:
+        """The applied migration revision, None for an empty database."""
+        async with self._engine.connect() as conn:
+            return await conn.run_sync(current_revision_sync)
+
+    async def is_up_to_date(self) -> bool:
+        return await self.schema_revision() == head_revision()
+
+    # -- the hot path ---------------------------------------------------------------------
+
+    async def commit_batch(self, batch: Batch) -> None:
+        """Write events, decisions, states and outbox rows in ONE transaction.
+
+        Rows that already exist (same event, decision or outbox key) are skipped, so
+        committing a batch again after a crash is harmless. Any error rolls back all of it.
+        """
+        events = [event_to_row(row) for row in batch.events]
+        decisions = [decision_to_row(decision) for decision in batch.decisions]
+        now = datetime.now(UTC)
+        states = state_rows(batch, now)
+        pending = [outbox.new_row(row, now) for row in batch.outbox]
+        if not (events or decisions or states or pending):
+            return
+        async with write_transaction(self._engine) as conn:
+            if events:
+                await conn.execute(self._insert_events, events)
+            if decisions:
+                if self._dialect == "sqlite":
+                    # The write lock is held since BEGIN IMMEDIATE: nobody else can
+                    # assign seq values until this transaction ends.
+                    top = await conn.scalar(
+                        select(func.coalesce(func.max(schema.decisions.c.seq), 0))
+                    )
+                    for offset, row in enumerate(decisions, start=1):
+                        row["seq"] = int(top or 0) + offset
+                await conn.execute(self._insert_decisions, decisions)
+            if states:
+                await conn.execute(self._upsert_states, states)
+            if pending:
+                await conn.execute(self._insert_outbox, pending)
+
+    async def known_event_ids(self, account_id: str, event_ids: Sequence[str]) -> set[str]:
+        """The ids among `event_ids` already in the account's event log (any outcome)."""
+        t = schema.events
+        found: set[str] = set()
+        unique = list(dict.fromkeys(event_ids))
+        if not unique:
+            return found
+        async with self._engine.connect() as conn:
+            for chunk in _chunks(unique):
+                stmt = select(t.c.event_id).where(
+                    t.c.account_id == account_id, t.c.event_id.in_(chunk)
+                )
+                found.update((await conn.scalars(stmt)).all())
+        return found
+
+    async def load_states(self) -> dict[str, dict[str, Any]]:
+        t = schema.states
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(t.c.account_id, t.c.state))).all()
+        return {row.account_id: row.state for row in rows}
+
+    async def accounts(self) -> list[str]:
+        """Accounts with stored state, sorted."""
+        t = schema.states
+        async with self._engine.connect() as conn:
+            return list((await conn.scalars(select(t.c.account_id).order_by(t.c.account_id))).all())
+
+    # -- outbox ---------------------------------------------------------------------------
+
+    async def due_outbox(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
+        """Pending items whose next attempt is at or before `now`, oldest first."""
+        return await outbox.due(self._engine, now, limit)
+
+    async def outbox_done(self, ids: Sequence[int]) -> None:
+        await outbox.mark_done(self._engine, ids)
+
+    async def outbox_failed(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
+        """Count a failed attempt, keep its error and schedule the next one."""
+        await outbox.mark_failed(self._engine, item_id, error, next_attempt_at)
+
+    async def outbox_stats(self) -> dict[str, int]:
+        """Pending (not done) items per kind; kinds with nothing pending are absent."""
+        return await outbox.pending_per_kind(self._engine)
+
+    # -- audit trail ----------------------------------------------------------------------
+
+    async def query_decisions(self, q: DecisionQuery) -> DecisionPage:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(decision_page(q))).mappings().all()
+        page = rows[: q.limit]
+        more = len(rows) > q.limit
+        return DecisionPage(
+            items=[decision_from_row(row) for row in page],
+            next_cursor=encode_cursor(page[-1]["seq"]) if more else None,
+        )
+
+    async def get_decision(self, decision_id: str) -> dict[str, Any] | None:
+        t = schema.decisions
+        async with self._engine.connect() as conn:
+            row = (
+                (await conn.execute(select(t).where(t.c.decision_id == decision_id)))
+                .mappings()
+                .first()
+            )
+        return None if row is None else decision_from_row(row)
+
+    async def decisions_for_event(self, account_id: str, event_id: str) -> list[dict[str, Any]]:
+        """The decisions one event produced, in the order they were stored."""
+        t = schema.decisions
+        stmt = (
+            select(t)
+            .where(t.c.account_id == account_id, t.c.event_id == event_id)
+            .order_by(t.c.seq)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        return [decision_from_row(row) for row in rows]
+
+    async def iter_decisions(
+        self, account_id: str | None = None, batch: int = 1000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every stored decision in storage order, read in chunks of `batch`."""
+        t = schema.decisions
+        where = [] if account_id is None else [t.c.account_id == account_id]
+        async for row in self._keyset(select(t), t.c.seq, where, batch):
+            yield decision_from_row(row)
+
+    async def get_event(self, account_id: str, event_id: str) -> dict[str, Any] | None:
+        """The stored envelope of an event, exactly as received."""
+        t = schema.events
+        stmt = select(t.c.envelope).where(t.c.account_id == account_id, t.c.event_id == event_id)
+        async with self._engine.connect() as conn:
+            envelope: dict[str, Any] | None = await conn.scalar(stmt)
+        return envelope
+
+    async def iter_events(
+        self, account_id: str | None = None, batch: int = 1000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Envelopes of processed events in arrival order (what a replay must reproduce)."""
+        t = schema.events
+        where: list[ColumnElement[bool]] = [t.c.outcome == "processed"]
+        if account_id is not None:
+            where.append(t.c.account_id == account_id)
+        async for row in self._keyset(select(t.c.seq, t.c.envelope), t.c.seq, where, batch):
+            yield row["envelope"]
+
+    async def _keyset(
+        self, base: Select[Any], key: Any, where: list[ColumnElement[bool]], batch: int
+    ) -> AsyncIterator[Any]:
+        # One short read per chunk: no transaction stays open while the caller works.
+        if batch < 1:
+            raise ValueError("batch must be positive")
+        last: int | None = None
+        while True:
+            stmt = base.where(*where)
+            if last is not None:
+                stmt = stmt.where(key > last)
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(stmt.order_by(key).limit(batch))).mappings().all()
+            for row in rows:
+                yield row
+            if len(rows) < batch:
+                return
+            last = rows[-1][key.name]
+
+    # -- API keys -------------------------------------------------------------------------
+
+    async def add_api_key(self, name: str, scope: str, key_hash: str) -> None:
+        """Store a key's sha256 hex digest; raises KeyExists for a taken name or hash."""
+        await apikeys.add(self._engine, name, scope, key_hash)
+
+    async def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
+        """The non-revoked key with this hash."""
+        return await apikeys.find(self._engine, key_hash)
+
+    async def list_api_keys(self) -> list[ApiKeyRecord]:
+        return await apikeys.list_all(self._engine)
+
+    async def revoke_api_key(self, name: str) -> bool:
+        return await apikeys.revoke(self._engine, name)
