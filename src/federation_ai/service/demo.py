@@ -1,0 +1,155 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""A synthetic trading feed for ``federation serve --demo``, published through the bus.
+
+Seeded, so the same seed gives the same feed. Time is compressed: every real second
+is one tick and advances event time by ``minutes_per_tick`` (10), so a trading day
+passes in under two and a half minutes and the day-close roles act within the first.
+Each tick brings a portfolio snapshot (a random walk of equity with occasional
+drawdown spells) and some closed trades; every hour of event time a model report.
+A scripted cycle adds a DEGRADED health spell and an ESS CRITICAL that freezes the
+account, then lets it recover.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from federation_ai.core.timeutil import US_PER_MINUTE, format_timestamp
+
+if TYPE_CHECKING:
+    from federation_ai.bus import EventBus
+
+MODELS = ("xgboost", "lightgbm", "nhits", "patchtst")
+SYMBOLS = ("BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT")
+CYCLE = 240  # ticks of the scripted cycle (40 event-hours)
+DEGRADED = range(30, 42)  # health DEGRADED during these ticks of the cycle
+ESS_CRITICAL = range(120, 126)  # the external ESS reports CRITICAL: the Supervisor freezes
+SLUMP = range(150, 185)  # a losing spell: drawdown, tighter risk, research tasks
+SOURCE = "federation-demo"
+SPACING_S = 0.002
+
+Item = tuple[str, dict[str, Any], int]  # (event_type, payload, timestamp in µs)
+
+
+@dataclass
+class DemoFeed:
+    start_us: int
+    seed: int = 7
+    account_id: str = "default"
+    minutes_per_tick: int = 10
+    equity: float = 25_000.0
+    tick: int = 0
+    _rng: random.Random = field(init=False)
+    _quality: dict[str, float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)  # noqa: S311 - a reproducible feed, not crypto
+        self._quality = {m: self._rng.uniform(0.3, 1.0) for m in MODELS}
+
+    def next_tick(self) -> list[Item]:
+        """The events of one tick, in time order."""
+        rng, phase = self._rng, self.tick % CYCLE
+        ts = self.start_us + self.tick * self.minutes_per_tick * US_PER_MINUTE
+        items: list[Item] = []
+        drift = -0.004 if phase in SLUMP else 0.0009
+        pnl_total = 0.0
+        for n in range(rng.choice((0, 1, 1, 2, 3))):
+            pnl = round(rng.gauss(drift * self.equity / 2, 0.002 * self.equity), 2)
+            pnl_total += pnl
+            items.append((
+                "trade.closed",
+                {"symbol": rng.choice(SYMBOLS), "pnl_usd": pnl, "model_name": rng.choice(MODELS),
+                 "exit_reason": "take_profit" if pnl > 0 else "stop_loss"},
+                ts + (n + 1) * 1_000_000,
+            ))
+        noise = rng.gauss(0, 0.0015) * self.equity
+        self.equity = max(500.0, round(self.equity + pnl_total + noise, 2))
+        items.append(("portfolio.snapshot_updated", self._snapshot(), ts + 5_000_000))
+        if self.tick % 6 == 0:
+            items.append(("model.performance_updated", self._model_report(phase), ts + 6_000_000))
+        health = self._health(phase)
+        if health is not None:
+            items.append(("system.health_updated", health, ts + 7_000_000))
+        self.tick += 1
+        return items
+
+    def _snapshot(self) -> dict[str, Any]:
+        rng = self._rng
+        exposure = round(self.equity * rng.uniform(0.2, 0.9), 2)
+        return {
+            "total_equity": self.equity,
+            "cash_balance": round(self.equity - exposure * 0.3, 2),
+            "total_exposure_usd": exposure,
+            "num_positions": rng.randint(0, 5),
+            "reserve_balance": round(self.equity * 0.08, 2),
+            "net_flow": 0.0,
+        }
+
+    def _model_report(self, phase: int) -> dict[str, Any]:
+        rng = self._rng
+        model = MODELS[(self.tick // 6) % len(MODELS)]
+        q = self._quality[model] = min(1.2, max(0.0, self._quality[model] + rng.gauss(0, 0.1)))
+        slump = 0.6 if phase in SLUMP else 0.0
+        return {
+            "model_name": model,
+            "sharpe_ratio_7d": round(0.4 + 2.0 * q - slump + rng.gauss(0, 0.2), 3),
+            "win_rate_7d": round(min(0.8, max(0.3, 0.45 + 0.15 * q - slump / 6)), 3),
+            "total_trades": rng.randint(50, 400),
+            "days_since_training": round(rng.uniform(1, 40), 1),
+        }
+
+    def _health(self, phase: int) -> dict[str, Any] | None:
+        if phase in ESS_CRITICAL:
+            return {"overall_status": "HEALTHY", "ess_state": "CRITICAL",
+                    "active_alerts": ["ess: drawdown velocity"]}
+        if phase == ESS_CRITICAL.stop:
+            return {"overall_status": "HEALTHY", "ess_state": "NOMINAL", "active_alerts": []}
+        if phase in DEGRADED:
+            return {"overall_status": "DEGRADED", "ess_state": "NOMINAL",
+                    "subsystem_scores": {"execution": 0.55, "signals": 0.9},
+                    "active_alerts": ["execution latency high"]}
+        if phase == DEGRADED.stop or phase % 30 == 0:
+            return {"overall_status": "HEALTHY", "ess_state": "NOMINAL", "active_alerts": []}
+        return None
+
+    def fields(self, item: Item, run_id: str, n: int) -> dict[str, str]:
+        """The seed's stream envelope of one event."""
+        event_type, payload, ts = item
+        event_id = f"demo-{run_id}-{n:07d}"
+        body = {"event_id": event_id, "account_id": self.account_id, **payload}
+        return {
+            "event_type": event_type,
+            "payload": json.dumps(body, separators=(",", ":")),
+            "trace_id": f"{self._rng.getrandbits(64):016x}",
+            "correlation_id": event_id,
+            "timestamp": format_timestamp(ts),
+            "source": SOURCE,
+        }
+
+
+async def run_demo(
+    bus: EventBus,
+    start_us: int,
+    *,
+    seed: int = 7,
+    account_id: str = "default",
+    tick_s: float = 1.0,
+    ticks: int | None = None,
+) -> int:
+    """Publish ticks until cancelled (or ``ticks`` of them); returns events published."""
+    feed = DemoFeed(start_us, seed=seed, account_id=account_id)
+    run_id = f"{start_us // 1_000_000:x}"
+    n = 0
+    while ticks is None or feed.tick < ticks:
+        for item in feed.next_tick():
+            await bus.publish_event(item[0], feed.fields(item, run_id, n))
+            n += 1
+            # The consumer merges streams by entry id, which has millisecond resolution:
+            # entries of different streams in the same millisecond have no defined order.
+            await asyncio.sleep(SPACING_S)
+        await asyncio.sleep(tick_s)
+    return n

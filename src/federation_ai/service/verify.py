@@ -1,0 +1,144 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""Replay the stored event log through a fresh core and compare with the stored decisions.
+
+Every difference is reported: a decision the replay makes that is not stored
+(``missing``), a stored one the replay does not make (``unexpected``), a field that
+differs (``changed``), decisions stored in another order (``order``), and stored
+events the core now rejects (``event``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from federation_ai.core import PROCESSED, FederationState, InvalidEvent, parse_event, step
+from federation_ai.core.timeutil import TimestampError, parse_timestamp
+
+if TYPE_CHECKING:
+    from federation_ai.core import CoreConfig
+    from federation_ai.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    kind: str  # missing | unexpected | changed | order | event
+    account_id: str
+    event_id: str
+    decision_id: str | None = None
+    field: str | None = None
+    expected: Any = None
+    stored: Any = None
+
+    def describe(self) -> str:
+        where = f"{self.account_id}/{self.event_id}"
+        if self.decision_id:
+            where += f" decision {self.decision_id}"
+        if self.kind == "changed":
+            values = f"replay {self.expected!r}, stored {self.stored!r}"
+            return f"changed {where}: {self.field}: {values}"
+        detail = f": {self.expected or self.stored}" if (self.expected or self.stored) else ""
+        return f"{self.kind} {where}{detail}"
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    events: int = 0
+    replayed_decisions: int = 0
+    stored_decisions: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "replayed_decisions": self.replayed_decisions,
+            "stored_decisions": self.stored_decisions,
+            "differences": [asdict(d) for d in self.differences],
+        }
+
+
+def _norm(name: str, value: Any) -> Any:
+    """Compare values as they travel: through JSON, timestamps as instants."""
+    if name == "timestamp" and isinstance(value, str):
+        try:
+            return parse_timestamp(value)
+        except TimestampError:
+            return value
+    return json.loads(json.dumps(value))
+
+
+async def verify(store: Store, config: CoreConfig) -> VerifyReport:
+    report = VerifyReport()
+    state = FederationState()
+    replayed: dict[str, dict[str, Any]] = {}
+    replay_order: dict[str, list[str]] = {}
+    async for envelope in store.iter_events():
+        report.events += 1
+        try:
+            event = parse_event(envelope)
+        except InvalidEvent as exc:
+            report.differences.append(
+                Difference("event", str(envelope.get("account_id") or "default"),
+                           str(envelope.get("event_id")), expected=f"invalid: {exc}")
+            )
+            continue
+        result = step(state, event, config)
+        if result.outcome != PROCESSED:
+            report.differences.append(
+                Difference("event", event.account_id, event.event_id,
+                           expected=f"replay outcome {result.outcome}", stored="processed")
+            )
+        for d in result.decisions:
+            replayed[d.decision_id] = d.to_dict()
+            replay_order.setdefault(d.account_id, []).append(d.decision_id)
+    report.replayed_decisions = len(replayed)
+    stored_order: dict[str, list[str]] = {}
+    async for stored in store.iter_decisions():
+        report.stored_decisions += 1
+        did = stored["decision_id"]
+        stored_order.setdefault(stored["account_id"], []).append(did)
+        expected = replayed.pop(did, None)
+        if expected is None:
+            report.differences.append(
+                Difference("unexpected", stored["account_id"], stored["event_id"], did,
+                           stored=f"{stored['role_source']} {stored['decision_type']}")
+            )
+            continue
+        for name, value in expected.items():
+            if _norm(name, value) != _norm(name, stored.get(name)):
+                report.differences.append(
+                    Difference("changed", stored["account_id"], stored["event_id"], did, name,
+                               value, stored.get(name))
+                )
+    for did, left in replayed.items():
+        report.differences.append(
+            Difference("missing", left["account_id"], left["event_id"], did,
+                       expected=f"{left['role_source']} {left['decision_type']}")
+        )
+    report.differences.extend(_order_differences(replay_order, stored_order))
+    return report
+
+
+def _order_differences(
+    replayed: dict[str, list[str]], stored: dict[str, list[str]]
+) -> list[Difference]:
+    """The first position per account where the common decisions come out in another order."""
+    out: list[Difference] = []
+    for account_id, order in stored.items():
+        common = set(order) & set(replayed.get(account_id, ()))
+        mine = [d for d in replayed.get(account_id, ()) if d in common]
+        theirs = [d for d in order if d in common]
+        for i, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+            if a != b:
+                out.append(
+                    Difference("order", account_id, "", b,
+                               expected=f"position {i}: {a}", stored=f"position {i}: {b}")
+                )
+                break
+    return out
