@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 
 import orjson
@@ -57,11 +59,18 @@ def bench_step(n: int) -> None:
         lat[i] = clock() - t0
     elapsed = time.perf_counter() - start
     lat.sort()
-    print(f"step(): {n:,} events in {elapsed:.2f} s = {n / elapsed:,.0f} events/s; "
-          f"p50 {lat[n // 2] / 1000:.1f} µs, p99 {lat[n * 99 // 100] / 1000:.1f} µs, "
-          f"max {lat[-1] / 1000:.0f} µs; {decisions:,} decisions")
+    print(
+        f"step(): {n:,} events in {elapsed:.2f} s = {n / elapsed:,.0f} events/s; "
+        f"p50 {lat[n // 2] / 1000:.1f} µs, p99 {lat[n * 99 // 100] / 1000:.1f} µs, "
+        f"max {lat[-1] / 1000:.0f} µs; {decisions:,} decisions"
+    )
     size = len(json.dumps(state.to_json()))
-    print(f"state after {n:,} events: {size / 1024:.0f} KiB of JSON for {len(state.accounts)} accounts")
+    print(
+        f"state after {n:,} events: {size / 1024:.0f} KiB of JSON "
+        f"for {len(state.accounts)} accounts"
+    )
+    del events, lat
+    gc.collect()  # the replay below must not pay for this phase's garbage
 
 
 def write_jsonl(path: Path, n: int) -> None:
@@ -76,27 +85,43 @@ def bench_replay(path: Path, n: int) -> None:
     start = time.perf_counter()
     stats = replay(read_jsonl(path), CoreConfig(), out)
     elapsed = time.perf_counter() - start
-    print(f"replay: {n:,} JSONL lines in {elapsed:.2f} s = {n / elapsed:,.0f} events/s "
-          f"({stats.processed:,} processed, {sum(stats.decisions.values()):,} decisions)")
+    print(
+        f"replay: {n:,} JSONL lines in {elapsed:.2f} s = {n / elapsed:,.0f} events/s "
+        f"({stats.processed:,} processed, {sum(stats.decisions.values()):,} decisions)"
+    )
+
+
+def peak_rss_kib() -> int:
+    """This process's high-water RSS (VmHWM; ru_maxrss would include the pre-exec parent)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def child_replay(path: str, n: int) -> None:
     """Replay the first n lines in this process and print peak RSS (KiB)."""
-    from itertools import islice  # noqa: PLC0415
-
     replay(islice(read_jsonl(Path(path)), n), CoreConfig(), Path(path).parent / f"out-{n}")
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(peak_rss_kib())
 
 
 def bench_memory(path: Path, n: int) -> None:
     sizes = [n // 4, n]
     peaks = []
     for k in sizes:
-        res = subprocess.run([sys.executable, __file__, "--child", str(path), str(k)],
-                             check=True, capture_output=True, text=True)
+        res = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, __file__, "--child", str(path), str(k)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         peaks.append(int(res.stdout.strip().splitlines()[-1]))
-    print("peak RSS of replay: " + ", ".join(
-        f"{k:,} events -> {p / 1024:.1f} MiB" for k, p in zip(sizes, peaks, strict=True)))
+    print(
+        "peak RSS of replay: "
+        + ", ".join(
+            f"{k:,} events -> {p / 1024:.1f} MiB" for k, p in zip(sizes, peaks, strict=True)
+        )
+    )
 
 
 def main() -> None:

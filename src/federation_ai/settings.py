@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.config import ConfigError, CoreConfig, build_section
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 ENV_PREFIX = "FEDERATION_"
 _SERVICE_SECTIONS = ("service", "adapters")
@@ -95,7 +97,7 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
-        section, _, key = name[len(ENV_PREFIX):].partition("__")
+        section, _, key = name[len(ENV_PREFIX) :].partition("__")
         out.setdefault(section.lower(), {})[key.lower()] = _parse_env_value(raw)
     return out
 

@@ -1,3 +1,4 @@
+# ruff: noqa: S311 - seeded simulation, not cryptography
 """A deterministic synthetic trading history: realistic event envelopes from a seed.
 
 Used for the example history, the benchmark and tests. Equity follows a random
@@ -8,11 +9,13 @@ it, health degrades now and then, and the odd deposit or withdrawal arrives.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.timeutil import US_PER_MINUTE, format_timestamp, parse_timestamp
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 MODELS = ("xgboost", "lightgbm", "nhits", "patchtst")
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT")
@@ -57,7 +60,9 @@ class _Account:
 def generate(cfg: SynthConfig, n_events: int) -> Iterator[dict[str, Any]]:
     """Yield ``n_events`` envelopes in timestamp order, accounts interleaved."""
     rng = random.Random(cfg.seed)
-    accounts = [_Account(a, random.Random(f"{cfg.seed}:{a}"), cfg.start_equity) for a in cfg.accounts]
+    accounts = [
+        _Account(a, random.Random(f"{cfg.seed}:{a}"), cfg.start_equity) for a in cfg.accounts
+    ]
     step_us = round(cfg.snapshot_minutes * US_PER_MINUTE)
     ts = parse_timestamp(cfg.start)
     emitted = 0
@@ -88,10 +93,16 @@ def _tick(a: _Account, cfg: SynthConfig, ts: int) -> Iterator[dict[str, Any]]:
     if a.n % cfg.trade_every == 0 or rng.random() < 1 / cfg.trade_every / 4:
         edge = a.equity * 0.0002 if a.regime != "drawdown" else -a.equity * 0.0002
         pnl = round(change * 0.5 + edge + rng.gauss(0, a.equity * 0.0004), 2)
-        yield _env("trade.closed", stamp, {
-            "symbol": rng.choice(SYMBOLS), "pnl_usd": pnl, "model_name": rng.choice(MODELS),
-            "exit_reason": "stop_loss" if pnl < 0 and rng.random() < 0.3 else "take_profit",
-        })
+        yield _env(
+            "trade.closed",
+            stamp,
+            {
+                "symbol": rng.choice(SYMBOLS),
+                "pnl_usd": pnl,
+                "model_name": rng.choice(MODELS),
+                "exit_reason": "stop_loss" if pnl < 0 and rng.random() < 0.3 else "take_profit",
+            },
+        )
     flow = 0.0
     if rng.random() < 0.0005:
         flow = round(rng.choice((1, -1)) * a.equity * rng.uniform(0.05, 0.2), 2)
@@ -109,21 +120,30 @@ def _tick(a: _Account, cfg: SynthConfig, ts: int) -> Iterator[dict[str, Any]]:
     if a.n % cfg.health_every == 0:
         a.status = _walk(rng, a.status, HEALTH_MOVES)
         a.ess = _walk(rng, a.ess, ESS_MOVES)
-        yield _env("system.health_updated", stamp, {
-            "overall_status": a.status, "ess_state": a.ess,
-            "subsystem_scores": {"execution": round(rng.uniform(0.7, 1.0), 3)},
-        })
+        yield _env(
+            "system.health_updated",
+            stamp,
+            {
+                "overall_status": a.status,
+                "ess_state": a.ess,
+                "subsystem_scores": {"execution": round(rng.uniform(0.7, 1.0), 3)},
+            },
+        )
     if a.n % cfg.model_every == 0:
         for model, stats in a.models.items():
             stats[0] = min(3.0, max(-1.0, stats[0] + rng.gauss(0, 0.08)))
             stats[1] = min(0.7, max(0.4, stats[1] + rng.gauss(0, 0.005)))
-            yield _env("model.performance_updated", stamp, {
-                "model_name": model,
-                "sharpe_ratio_7d": round(stats[0], 3),
-                "win_rate_7d": round(stats[1], 3),
-                "total_trades": rng.randrange(20, 400),
-                "days_since_training": round(rng.uniform(0, 40), 1),
-            })
+            yield _env(
+                "model.performance_updated",
+                stamp,
+                {
+                    "model_name": model,
+                    "sharpe_ratio_7d": round(stats[0], 3),
+                    "win_rate_7d": round(stats[1], 3),
+                    "total_trades": rng.randrange(20, 400),
+                    "days_since_training": round(rng.uniform(0, 40), 1),
+                },
+            )
 
 
 # state -> ((next state, probability per report), ...); the rest stays put

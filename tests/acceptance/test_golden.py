@@ -25,7 +25,9 @@ def _replay(name: str, out: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))
-def test_scenario_matches_expected(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_scenario_matches_expected(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     actual = _replay(name, tmp_path)
     code = compare.main([str(DATA / MANIFEST[name]["expected"]), str(actual)])
     report = capsys.readouterr().out
@@ -41,7 +43,9 @@ def test_replay_is_byte_identical(name: str, tmp_path: Path) -> None:
     assert first == second
 
 
-def test_compare_detects_a_changed_decision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_detects_a_changed_decision(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The comparison itself can fail: flip one status and it must report a difference."""
     actual = _replay("edge_operator", tmp_path)
     lines = actual.read_text().splitlines()

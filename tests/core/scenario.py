@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from federation_ai.core import CoreConfig, Decision, FederationState, parse_event, step
 from federation_ai.core.timeutil import US_PER_DAY, US_PER_MINUTE, format_timestamp, parse_timestamp
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 DAY0 = "2024-01-01"
 
@@ -28,8 +30,12 @@ def ev(event_type: str, ts: str, account: str | None = None, **payload: Any) -> 
         "trade": "trade.closed",
         "op": "operator.command",
     }[event_type]
-    env: dict[str, Any] = {"event_type": kind, "event_id": f"t{next(_COUNTER)}", "timestamp": ts,
-                           "payload": payload}
+    env: dict[str, Any] = {
+        "event_type": kind,
+        "event_id": f"t{next(_COUNTER)}",
+        "timestamp": ts,
+        "payload": payload,
+    }
     if account is not None:
         env["account_id"] = account
     return env
@@ -47,16 +53,32 @@ def health(status: str, minute: int = 0, day: int = 0, **kw: Any) -> dict[str, A
     return ev("health", at(minute, day), overall_status=status, **kw)
 
 
-def model(name: str, sharpe: float, win_rate: float, minute: int = 0, day: int = 0, **kw: Any) -> dict[str, Any]:
-    return ev("model", at(minute, day), model_name=name, sharpe_ratio_7d=sharpe, win_rate_7d=win_rate, **kw)
+def model(
+    name: str, sharpe: float, win_rate: float, minute: int = 0, day: int = 0, **kw: Any
+) -> dict[str, Any]:
+    return ev(
+        "model",
+        at(minute, day),
+        model_name=name,
+        sharpe_ratio_7d=sharpe,
+        win_rate_7d=win_rate,
+        **kw,
+    )
 
 
-def op(command: str, minute: int = 0, day: int = 0, scopes: tuple[str, ...] = ("operator",), **kw: Any) -> dict[str, Any]:
-    return ev("op", at(minute, day), command=command, key_name="ops-test", scopes=list(scopes), **kw)
+def op(
+    command: str, minute: int = 0, day: int = 0, scopes: tuple[str, ...] = ("operator",), **kw: Any
+) -> dict[str, Any]:
+    return ev(
+        "op", at(minute, day), command=command, key_name="ops-test", scopes=list(scopes), **kw
+    )
 
 
-def run(events: Iterable[dict[str, Any]], config: CoreConfig | None = None,
-        state: FederationState | None = None) -> tuple[FederationState, list[list[Decision]]]:
+def run(
+    events: Iterable[dict[str, Any]],
+    config: CoreConfig | None = None,
+    state: FederationState | None = None,
+) -> tuple[FederationState, list[list[Decision]]]:
     cfg = config or CoreConfig()
     st = state or FederationState()
     out = []
@@ -69,7 +91,9 @@ def brief(decisions: list[Decision]) -> list[tuple[str, str, str]]:
     return [(d.role_source, d.decision_type, d.status) for d in decisions]
 
 
-def last(events: Iterable[dict[str, Any]], config: CoreConfig | None = None) -> list[tuple[str, str, str]]:
+def last(
+    events: Iterable[dict[str, Any]], config: CoreConfig | None = None
+) -> list[tuple[str, str, str]]:
     """The (role, type, status) of the decisions made on the last event."""
     return brief(run(events, config)[1][-1])
 

@@ -16,12 +16,19 @@ ADMIN = ("operator", "admin")
 def test_namespace_is_the_spec_constant():
     assert uuid.uuid5(uuid.NAMESPACE_URL, "urn:federation-ai:decision") == NAMESPACE
     assert decision_id("default", "e1", "cro", "ess_policy", 0) == str(
-        uuid.uuid5(NAMESPACE, "default|e1|cro|ess_policy|0"))
+        uuid.uuid5(NAMESPACE, "default|e1|cro|ess_policy|0")
+    )
 
 
 def test_mode_pin_supersedes_the_ceo_until_expiry_without_repeats():
-    events = [snap(10_000), op("set_mode", 1, mode="LIVE", duration_minutes=30),
-              health("DEGRADED", 2), health("DEGRADED", 3), health("DEGRADED", 31), health("DEGRADED", 32)]
+    events = [
+        snap(10_000),
+        op("set_mode", 1, mode="LIVE", duration_minutes=30),
+        health("DEGRADED", 2),
+        health("DEGRADED", 3),
+        health("DEGRADED", 31),
+        health("DEGRADED", 32),
+    ]
     _, d = run(events)
     assert brief(d[1]) == [("operator", "mode_change", "applied")]
     assert brief(d[2]) == [("ceo", "mode_change", "superseded")]
@@ -31,18 +38,30 @@ def test_mode_pin_supersedes_the_ceo_until_expiry_without_repeats():
 
 
 def test_pin_without_duration_lasts_until_the_next_operator_mode_command():
-    events = [snap(10_000), op("set_mode", 1, mode="SHADOW"), health("CRITICAL", 600),
-              op("set_mode", 601, mode="SHADOW", duration_minutes=1), health("CRITICAL", 700)]
+    events = [
+        snap(10_000),
+        op("set_mode", 1, mode="SHADOW"),
+        health("CRITICAL", 600),
+        op("set_mode", 601, mode="SHADOW", duration_minutes=1),
+        health("CRITICAL", 700),
+    ]
     _, d = run(events)
     assert brief(d[2]) == [("ceo", "mode_change", "superseded")]
     assert brief(d[4]) == [("ceo", "mode_change", "applied")]
 
 
 def test_risk_pin_supersedes_cro_risk_but_not_ess():
-    events = [snap(10_000), op("set_risk", 1, max_leverage=2.0, duration_minutes=60), snap(9_600, 2)]
+    events = [
+        snap(10_000),
+        op("set_risk", 1, max_leverage=2.0, duration_minutes=60),
+        snap(9_600, 2),
+    ]
     _, d = run(events)
     assert of_type(d[1], "risk_adjustment")[0].payload["max_leverage"] == 2.0
-    assert brief(d[2]) == [("cro", "risk_adjustment", "superseded"), ("cro", "ess_policy", "applied")]
+    assert brief(d[2]) == [
+        ("cro", "risk_adjustment", "superseded"),
+        ("cro", "ess_policy", "applied"),
+    ]
 
 
 def _frozen():
@@ -96,7 +115,10 @@ def test_freeze_and_upgrade_in_the_same_step_vetoes_the_upgrade_and_expansion():
 def test_forced_unfreeze_rebaselines_and_needs_admin():
     events = [*_frozen(), op("set_mode", 20, mode="LIVE", force=True, scopes=ADMIN), trade(-5, 21)]
     st, d = run(events)
-    assert brief(d[2]) == [("operator", "unfreeze", "applied"), ("operator", "mode_change", "applied")]
+    assert brief(d[2]) == [
+        ("operator", "unfreeze", "applied"),
+        ("operator", "mode_change", "applied"),
+    ]
     assert d[2][0].payload["by"] == "ops-test"
     m = st.accounts["default"].metrics
     assert m.peak == m.nav and m.dd == 0.0 and m.daily_pnl == 0.0
@@ -114,7 +136,17 @@ def test_peak_reset_is_an_operator_override():
 
 
 def test_disabled_role_is_silent_and_supervisor_cannot_be_disabled():
-    _, d = run([op("disable_role", 0, role="cio"), model_event := {"event_type": "model.performance_updated", "event_id": "m1", "timestamp": "2024-01-01T10:01:00Z", "payload": {"model_name": "x", "sharpe_ratio_7d": 2.0, "win_rate_7d": 0.7}}])
+    _, d = run(
+        [
+            op("disable_role", 0, role="cio"),
+            model_event := {
+                "event_type": "model.performance_updated",
+                "event_id": "m1",
+                "timestamp": "2024-01-01T10:01:00Z",
+                "payload": {"model_name": "x", "sharpe_ratio_7d": 2.0, "win_rate_7d": 0.7},
+            },
+        ]
+    )
     assert brief(d[0]) == [("operator", "role_status", "applied")]
     assert not of_type(d[1], "strategy_allocation")
     assert model_event["event_id"] == "m1"
@@ -125,7 +157,12 @@ def test_disabled_role_is_silent_and_supervisor_cannot_be_disabled():
 def test_roles_do_not_run_on_operator_commands_and_day_close_waits():
     # The operator command is the first event of a new day: it closes the day but the
     # day-close rules run on the next non-operator event.
-    events = [snap(10_000), snap(10_300, 5), op("enable_role", 0, day=1, role="cfo"), health("HEALTHY", 1, day=1)]
+    events = [
+        snap(10_000),
+        snap(10_300, 5),
+        op("enable_role", 0, day=1, role="cfo"),
+        health("HEALTHY", 1, day=1),
+    ]
     _, d = run(events)
     assert brief(d[2]) == [("operator", "role_status", "applied")]
     assert [x.payload["policy"] for x in of_type(d[3], "cashflow")] == ["harvest"]

@@ -8,11 +8,15 @@ from tests.core.scenario import health, of_type, op, run, snap, trade
 
 
 def profiles(decisions):
-    return [(d.payload["previous_profile"], d.payload["profile"], d.priority, d.status)
-            for d in of_type(decisions, "capital_profile")]
+    return [
+        (d.payload["previous_profile"], d.payload["profile"], d.priority, d.status)
+        for d in of_type(decisions, "capital_profile")
+    ]
 
 
-@pytest.mark.parametrize(("equity", "downgrades"), [(9_200, False), (9_199, True)], ids=["dd-8%", "dd-8.01%"])
+@pytest.mark.parametrize(
+    ("equity", "downgrades"), [(9_200, False), (9_199, True)], ids=["dd-8%", "dd-8.01%"]
+)
 def test_emergency_downgrade(equity, downgrades):
     events = [snap(10_000), snap(9_700, 0, day=1), snap(equity, 0, day=1)]
     got = profiles(run(events)[1][-1])
@@ -41,7 +45,12 @@ def test_daily_review_downgrades_on_three_loss_days(day_equities, expected):
 
 def test_daily_review_only_at_day_close():
     # DD 5.5 % intraday: no review until the day closes.
-    events = [snap(10_000), snap(9_700, 0, day=1), snap(9_450, 5, day=1), health("HEALTHY", 0, day=2)]
+    events = [
+        snap(10_000),
+        snap(9_700, 0, day=1),
+        snap(9_450, 5, day=1),
+        health("HEALTHY", 0, day=2),
+    ]
     _, d = run(events)
     assert profiles(d[2]) == []
     assert profiles(d[3]) == [("LOW", "MICRO", 2, "applied")]
@@ -95,19 +104,32 @@ def test_mode_from_health(status, before, after):
 
 
 def test_health_restores_the_mode_before_the_first_demotion_and_never_repeats():
-    events = [snap(10_000), health("DEGRADED", 1), health("CRITICAL", 2), health("DEGRADED", 3),
-              health("HEALTHY", 4), health("HEALTHY", 5), health("OPTIMAL", 6)]
+    events = [
+        snap(10_000),
+        health("DEGRADED", 1),
+        health("CRITICAL", 2),
+        health("DEGRADED", 3),
+        health("HEALTHY", 4),
+        health("HEALTHY", 5),
+        health("OPTIMAL", 6),
+    ]
     _, d = run(events)
     modes = [[x.payload["mode"] for x in of_type(step, "mode_change")] for step in d]
     assert modes == [[], ["SHADOW"], ["PAUSED"], ["SHADOW"], ["LIVE"], [], []]
 
 
 def test_operator_mode_is_demoted_but_never_promoted():
-    events = [snap(10_000), op("set_mode", 1, mode="PAUSED", duration_minutes=5),
-              health("DEGRADED", 10), health("HEALTHY", 11), health("CRITICAL", 12),
-              health("HEALTHY", 12.5), op("set_mode", 13, mode="LIVE", duration_minutes=1),
-              health("HEALTHY", 14),
-              health("DEGRADED", 20)]
+    events = [
+        snap(10_000),
+        op("set_mode", 1, mode="PAUSED", duration_minutes=5),
+        health("DEGRADED", 10),
+        health("HEALTHY", 11),
+        health("CRITICAL", 12),
+        health("HEALTHY", 12.5),
+        op("set_mode", 13, mode="LIVE", duration_minutes=1),
+        health("HEALTHY", 14),
+        health("DEGRADED", 20),
+    ]
     _, d = run(events)
     ceo = [[x.payload["mode"] for x in step if x.role_source == "ceo"] for step in d]
     # PAUSED set by the operator: DEGRADED would promote it, HEALTHY has nothing to restore.

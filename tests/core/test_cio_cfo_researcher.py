@@ -17,7 +17,9 @@ def weights(decisions):
 
 def test_weights_score_formula_and_sum_to_one():
     w = weights(run([model("xgboost", 1.2, 0.55)])[1][-1])
-    assert w == pytest.approx({"xgboost": 0.8125, "lightgbm": 0.0625, "nhits": 0.0625, "patchtst": 0.0625})
+    assert w == pytest.approx(
+        {"xgboost": 0.8125, "lightgbm": 0.0625, "nhits": 0.0625, "patchtst": 0.0625}
+    )
     assert sum(w.values()) == pytest.approx(1.0)
 
 
@@ -49,7 +51,9 @@ def test_universe_at_day_close(equity, wins, n_symbols):
     events = [snap(10_000)] + [trade(10 if i < wins else -1, i + 1) for i in range(10)]
     events += [snap(equity, 30), health("HEALTHY", 0, day=1)]
     got = of_type(run(events)[1][-1], "symbol_universe")
-    assert [len(x.payload["active_symbols"]) for x in got] == ([] if n_symbols is None else [n_symbols])
+    assert [len(x.payload["active_symbols"]) for x in got] == (
+        [] if n_symbols is None else [n_symbols]
+    )
 
 
 def test_universe_contraction_stops_at_minimum():
@@ -58,7 +62,9 @@ def test_universe_contraction_stops_at_minimum():
     for day in range(1, 4):
         events.append(snap(10_000 - day, 0, day=day))
     _, d = run(events)
-    sizes = [len(x.payload["active_symbols"]) for step in d for x in of_type(step, "symbol_universe")]
+    sizes = [
+        len(x.payload["active_symbols"]) for step in d for x in of_type(step, "symbol_universe")
+    ]
     assert sizes == [3]  # 5 -> 3, then no decision at the minimum
 
 
@@ -85,7 +91,12 @@ def test_cashflow_policy_first_match(day1, reserve, policy):
     first = 10_000 if day1 != 9_940 else 10_580
     events = [snap(first), snap(day1, 5, **extra), health("HEALTHY", 0, day=1)]
     if day1 == 9_940:
-        events = [snap(10_000), snap(10_580, 0, day=1), snap(9_940, 5, day=1), health("HEALTHY", 0, day=2)]
+        events = [
+            snap(10_000),
+            snap(10_580, 0, day=1),
+            snap(9_940, 5, day=1),
+            health("HEALTHY", 0, day=2),
+        ]
     assert cashflow(events) == policy
 
 
@@ -93,7 +104,10 @@ def test_cashflow_policy_first_match(day1, reserve, policy):
 
 
 def tasks(decisions):
-    return [(d.payload["task_type"], d.payload["model_name"]) for d in of_type(decisions, "research_task")]
+    return [
+        (d.payload["task_type"], d.payload["model_name"])
+        for d in of_type(decisions, "research_task")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -103,7 +117,16 @@ def tasks(decisions):
         (0.99, 0.5, 30.0, [("hyperparameter_tuning", "m")]),
         (1.0, 0.49, 30.0, [("feature_engineering", "m")]),
         (1.0, 0.5, 30.1, [("model_retraining", "m")]),
-        (0.5, 0.4, 31.0, [("hyperparameter_tuning", "m"), ("feature_engineering", "m"), ("model_retraining", "m")]),
+        (
+            0.5,
+            0.4,
+            31.0,
+            [
+                ("hyperparameter_tuning", "m"),
+                ("feature_engineering", "m"),
+                ("model_retraining", "m"),
+            ],
+        ),
     ],
 )
 def test_model_research_thresholds_and_order(sharpe, win_rate, days, expected):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from federation_ai.core import ConfigError, CoreConfig
@@ -43,9 +45,11 @@ def test_digest_changes_with_any_value_and_is_stable():
 
 def test_toml_then_environment_overrides(tmp_path):
     path = tmp_path / "federation.toml"
-    path.write_text('[cro]\nmax_leverage = 2.0\n[service]\nport = 9000\n')
-    s = load_settings(path, environ={"FEDERATION_CRO__MAX_LEVERAGE": "2.5",
-                                     "FEDERATION_CIO__MODELS": '["a", "b"]'})
+    path.write_text("[cro]\nmax_leverage = 2.0\n[service]\nport = 9000\n")
+    s = load_settings(
+        path,
+        environ={"FEDERATION_CRO__MAX_LEVERAGE": "2.5", "FEDERATION_CIO__MODELS": '["a", "b"]'},
+    )
     assert s.core.cro.max_leverage == 2.5
     assert s.core.cio.models == ("a", "b")
     assert s.service.port == 9000
@@ -57,6 +61,15 @@ def test_bad_environment_value_names_the_key():
 
 
 def test_secrets_are_redacted_in_repr():
-    s = load_settings(environ={"FEDERATION_SERVICE__DB_URL": "postgresql://u:hunter2@db/x",
-                               "FEDERATION_SERVICE__BUS_URL": "redis://:s3cret@r:6379/0"})
+    s = load_settings(
+        environ={
+            "FEDERATION_SERVICE__DB_URL": "postgresql://u:hunter2@db/x",
+            "FEDERATION_SERVICE__BUS_URL": "redis://:s3cret@r:6379/0",
+        }
+    )
     assert "hunter2" not in repr(s) and "s3cret" not in repr(s)
+
+
+def test_example_file_lists_the_defaults():
+    example = Path(__file__).parents[2] / "examples" / "federation.toml"
+    assert load_settings(example, environ={}).core.digest == CoreConfig().digest

@@ -45,8 +45,13 @@ def test_limits_follow_tier_factors():
 def test_rolling_max_drawdown_keeps_emergency_tier_implied():
     # Fall 8.5 % over days, recover to DD 2 %: the rolling max DD > 8 % still implies EMERGENCY,
     # so a profit-day close does not loosen.
-    events = [snap(10_000), snap(9_600, 0, day=1), snap(9_150, 0, day=2), snap(9_800, 0, day=3),
-              snap(9_810, 0, day=4)]
+    events = [
+        snap(10_000),
+        snap(9_600, 0, day=1),
+        snap(9_150, 0, day=2),
+        snap(9_800, 0, day=3),
+        snap(9_810, 0, day=4),
+    ]
     st, d = run(events)
     assert st.accounts["default"].policy.tier_name == "EMERGENCY"
     assert not of_type(d[-1], "risk_adjustment")
@@ -69,12 +74,18 @@ def test_tightens_only_on_snapshots_and_once():
     assert [len(of_type(x, "risk_adjustment")) for x in d] == [0, 1, 0, 0]
 
 
-@pytest.mark.parametrize(("close_equity", "loosens"), [(9_550, True), (9_450, False)],
-                         ids=["profit-day", "loss-day"])
+@pytest.mark.parametrize(
+    ("close_equity", "loosens"), [(9_550, True), (9_450, False)], ids=["profit-day", "loss-day"]
+)
 def test_loosens_one_tier_only_after_a_profit_day(close_equity, loosens):
-    events = [snap(10_000), snap(9_500, 0, day=1), snap(9_300, 0, day=2),
-              snap(close_equity, 5, day=2), health("HEALTHY", 0, day=3)]
-    st, d = run(events)
+    events = [
+        snap(10_000),
+        snap(9_500, 0, day=1),
+        snap(9_300, 0, day=2),
+        snap(close_equity, 5, day=2),
+        health("HEALTHY", 0, day=3),
+    ]
+    _, d = run(events)
     assert of_type(d[2], "risk_adjustment")[0].payload["tier"] == "EMERGENCY"
     got = of_type(d[-1], "risk_adjustment")
     assert bool(got) == loosens
@@ -85,7 +96,13 @@ def test_loosens_one_tier_only_after_a_profit_day(close_equity, loosens):
 
 @pytest.mark.parametrize(
     ("equity", "level"),
-    [(9_701, None), (9_700, "CAUTION"), (9_500, "WARNING"), (9_201, "WARNING"), (9_200, "CRITICAL")],
+    [
+        (9_701, None),
+        (9_700, "CAUTION"),
+        (9_500, "WARNING"),
+        (9_201, "WARNING"),
+        (9_200, "CRITICAL"),
+    ],
 )
 def test_ess_level_from_drawdown(equity, level):
     events = [snap(10_000), snap(9_800, 0, day=1), snap(equity, 0, day=2)]
@@ -96,4 +113,8 @@ def test_ess_level_from_drawdown(equity, level):
 
 def test_ess_policy_on_first_snapshot_only_once():
     _, d = run([health("HEALTHY"), snap(10_000, 1), snap(10_010, 2)])
-    assert [brief(of_type(x, "ess_policy")) for x in d] == [[], [("cro", "ess_policy", "applied")], []]
+    assert [brief(of_type(x, "ess_policy")) for x in d] == [
+        [],
+        [("cro", "ess_policy", "applied")],
+        [],
+    ]

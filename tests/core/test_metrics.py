@@ -40,8 +40,11 @@ def test_day_open_and_daily_pnl():
 
 @pytest.mark.parametrize(
     "closer",
-    [health("HEALTHY", 0, day=1), trade(1.0, 0, day=1),
-     ev("model", "2024-01-02T10:00:00Z", model_name="m", sharpe_ratio_7d=1.0, win_rate_7d=0.5)],
+    [
+        health("HEALTHY", 0, day=1),
+        trade(1.0, 0, day=1),
+        ev("model", "2024-01-02T10:00:00Z", model_name="m", sharpe_ratio_7d=1.0, win_rate_7d=0.5),
+    ],
     ids=["health", "trade", "model"],
 )
 def test_any_event_with_a_later_date_closes_a_recorded_day(closer):

@@ -7,50 +7,114 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from federation_ai.core import CoreConfig, FederationState, parse_event, step
+from federation_ai.core import CoreConfig, FederationState, InvalidEvent, parse_event, step
 from federation_ai.core.timeutil import US_PER_MINUTE, format_timestamp, parse_timestamp
 from federation_ai.core.vocabulary import PROFILE_LEVEL
 
 CFG = CoreConfig()
 START = parse_timestamp("2024-01-01T00:00:00Z")
 
-snapshot = st.builds(lambda eq, flow: ("portfolio.snapshot_updated", {"total_equity": eq, "net_flow": flow}),
-                     st.floats(500, 20_000), st.sampled_from([0.0, 0.0, 0.0, 1000.0, -500.0]))
-healthy = st.builds(lambda s, e: ("system.health_updated", {"overall_status": s, "ess_state": e}),
-                    st.sampled_from(["OPTIMAL", "HEALTHY", "DEGRADED", "CRITICAL"]),
-                    st.sampled_from(["NOMINAL", "CAUTION", "WARNING", "CRITICAL"]))
-modelled = st.builds(lambda m, s, w: ("model.performance_updated", {"model_name": m, "sharpe_ratio_7d": s, "win_rate_7d": w}),
-                     st.sampled_from(["xgboost", "lightgbm", "tft"]), st.floats(-2, 4), st.floats(0, 1))
-traded = st.builds(lambda p: ("trade.closed", {"symbol": "BTCUSDT", "pnl_usd": p}), st.floats(-100, 100))
-operated = st.one_of(
-    st.builds(lambda m, f, d: ("operator.command", {"command": "set_mode", "key_name": "k", "scopes": ["operator", "admin"], "mode": m, "force": f, "duration_minutes": d}),
-              st.sampled_from(["LIVE", "SHADOW", "PAUSED"]), st.booleans(), st.sampled_from([None, 30.0])),
-    st.builds(lambda lev: ("operator.command", {"command": "set_risk", "key_name": "k", "scopes": ["operator"], "max_leverage": lev}), st.floats(0.5, 5)),
-    st.just(("operator.command", {"command": "reset_peak", "key_name": "k", "scopes": ["admin"]})),
-    st.builds(lambda r, e: ("operator.command", {"command": "enable_role" if e else "disable_role", "key_name": "k", "scopes": ["operator"], "role": r}),
-              st.sampled_from(["cro", "ceo", "cio", "cfo", "researcher"]), st.booleans()),
+snapshot = st.builds(
+    lambda eq, flow: ("portfolio.snapshot_updated", {"total_equity": eq, "net_flow": flow}),
+    st.floats(500, 20_000),
+    st.sampled_from([0.0, 0.0, 0.0, 1000.0, -500.0]),
 )
-item = st.tuples(st.one_of(snapshot, snapshot, healthy, modelled, traded, traded, operated),
-                 st.integers(0, 600), st.sampled_from(["default", "default", "b"]))
+healthy = st.builds(
+    lambda s, e: ("system.health_updated", {"overall_status": s, "ess_state": e}),
+    st.sampled_from(["OPTIMAL", "HEALTHY", "DEGRADED", "CRITICAL"]),
+    st.sampled_from(["NOMINAL", "CAUTION", "WARNING", "CRITICAL"]),
+)
+modelled = st.builds(
+    lambda m, s, w: (
+        "model.performance_updated",
+        {"model_name": m, "sharpe_ratio_7d": s, "win_rate_7d": w},
+    ),
+    st.sampled_from(["xgboost", "lightgbm", "tft"]),
+    st.floats(-2, 4),
+    st.floats(0, 1),
+)
+traded = st.builds(
+    lambda p: ("trade.closed", {"symbol": "BTCUSDT", "pnl_usd": p}), st.floats(-100, 100)
+)
+operated = st.one_of(
+    st.builds(
+        lambda m, f, d: (
+            "operator.command",
+            {
+                "command": "set_mode",
+                "key_name": "k",
+                "scopes": ["operator", "admin"],
+                "mode": m,
+                "force": f,
+                "duration_minutes": d,
+            },
+        ),
+        st.sampled_from(["LIVE", "SHADOW", "PAUSED"]),
+        st.booleans(),
+        st.sampled_from([None, 30.0]),
+    ),
+    st.builds(
+        lambda lev: (
+            "operator.command",
+            {"command": "set_risk", "key_name": "k", "scopes": ["operator"], "max_leverage": lev},
+        ),
+        st.floats(0.5, 5),
+    ),
+    st.just(("operator.command", {"command": "reset_peak", "key_name": "k", "scopes": ["admin"]})),
+    st.builds(
+        lambda r, e: (
+            "operator.command",
+            {
+                "command": "enable_role" if e else "disable_role",
+                "key_name": "k",
+                "scopes": ["operator"],
+                "role": r,
+            },
+        ),
+        st.sampled_from(["cro", "ceo", "cio", "cfo", "researcher"]),
+        st.booleans(),
+    ),
+)
+item = st.tuples(
+    st.one_of(snapshot, snapshot, healthy, modelled, traded, traded, operated),
+    st.integers(0, 600),
+    st.sampled_from(["default", "default", "b"]),
+)
 streams = st.lists(item, min_size=1, max_size=120)
 
 
 def envelopes(stream):
     ts = START
     out = []
-    for i, ((kind, payload), gap, account) in enumerate(stream):
+    for i, ((kind, raw), gap, account) in enumerate(stream):
         ts += gap * US_PER_MINUTE
-        payload = {k: v for k, v in payload.items() if v is not None}
-        out.append({"event_type": kind, "event_id": f"e{i}", "account_id": account,
-                    "timestamp": format_timestamp(ts), "payload": payload})
+        payload = {k: v for k, v in raw.items() if v is not None}
+        out.append(
+            {
+                "event_type": kind,
+                "event_id": f"e{i}",
+                "account_id": account,
+                "timestamp": format_timestamp(ts),
+                "payload": payload,
+            }
+        )
     return out
+
+
+def safe_step(state, env):
+    """Step, treating input that is invalid against the state as rejected (no decisions)."""
+    try:
+        return step(state, parse_event(env), CFG).decisions
+    except InvalidEvent:
+        return None
 
 
 def decide(events, state=None):
     state = state or FederationState()
     out = []
     for env in events:
-        out.append([d.to_json() for d in step(state, parse_event(env), CFG).decisions])
+        decisions = safe_step(state, env)
+        out.append(None if decisions is None else [d.to_json() for d in decisions])
     return state, out
 
 
@@ -64,8 +128,14 @@ def test_never_live_while_frozen_and_profile_rises_only_at_day_close(stream):
     for env in envelopes(stream):
         event = parse_event(env)
         acct = state.accounts.get(event.account_id)
-        before = None if acct is None else (acct.policy.profile, acct.metrics.closed_days, acct.pending_close)
-        decisions = step(state, event, CFG).decisions
+        before = (
+            None
+            if acct is None
+            else (acct.policy.profile, acct.metrics.closed_days, acct.pending_close)
+        )
+        decisions = safe_step(state, env)
+        if decisions is None:
+            continue
         acct = state.accounts[event.account_id]
         p = acct.policy
         assert not (p.frozen and p.mode != "EMERGENCY")
@@ -78,7 +148,11 @@ def test_never_live_while_frozen_and_profile_rises_only_at_day_close(stream):
             if d.decision_type == "strategy_allocation":
                 assert abs(sum(d.payload["model_weights"].values()) - 1.0) < 1e-9
             if d.decision_type == "cashflow":
-                total = d.payload["profit_lock_pct"] + d.payload["reinvest_pct"] + d.payload["reserve_buffer_pct"]
+                total = (
+                    d.payload["profit_lock_pct"]
+                    + d.payload["reinvest_pct"]
+                    + d.payload["reserve_buffer_pct"]
+                )
                 assert abs(total - 1.0) < 1e-9
             if d.decision_type == "mode_change" and d.status == "applied":
                 assert d.payload["mode"] != "LIVE" or not acct.metrics.critical

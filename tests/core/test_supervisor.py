@@ -64,9 +64,7 @@ def test_consecutive_losses_trigger(pnls, freezes):
         assert payload["severity"] == "HIGH"
 
 
-@pytest.mark.parametrize(
-    ("equity", "freezes"), [(1000.01, False), (1000.0, False), (999.99, True)]
-)
+@pytest.mark.parametrize(("equity", "freezes"), [(1000.01, False), (1000.0, False), (999.99, True)])
 def test_low_equity_trigger(equity, freezes):
     payload = freeze_of([snap(equity)])
     assert (payload is not None) == freezes
@@ -89,7 +87,11 @@ def test_freeze_lists_every_trigger_and_is_not_repeated():
     assert freezes[0].payload["previous_mode"] == "LIVE"
 
 
-FROZEN = [snap(10_000), health("HEALTHY", 1, ess_state="CRITICAL"), health("HEALTHY", 2, ess_state="NOMINAL")]
+FROZEN = [
+    snap(10_000),
+    health("HEALTHY", 1, ess_state="CRITICAL"),
+    health("HEALTHY", 2, ess_state="NOMINAL"),
+]
 
 
 @pytest.mark.parametrize(
@@ -104,7 +106,7 @@ FROZEN = [snap(10_000), health("HEALTHY", 1, ess_state="CRITICAL"), health("HEAL
 )
 def test_unfreeze_conditions(events, unfreezes):
     _, decisions = run(FROZEN + events)
-    got = [d for step in decisions[len(FROZEN):] for d in of_type(step, "unfreeze")]
+    got = [d for step in decisions[len(FROZEN) :] for d in of_type(step, "unfreeze")]
     assert bool(got) == unfreezes
     if unfreezes:
         assert got[0].payload["restored_mode"] == "LIVE"
@@ -114,7 +116,11 @@ def test_unfreeze_conditions(events, unfreezes):
 
 def test_unfreeze_needs_drawdown_below_5_percent():
     base = [snap(10_000), snap(9_400, 1, day=1), snap(9_400, 1, day=2)]  # DD 6%, no freeze
-    frozen = [*base, health("HEALTHY", 2, day=2, ess_state="CRITICAL"), health("HEALTHY", 3, day=2, ess_state="NOMINAL")]
+    frozen = [
+        *base,
+        health("HEALTHY", 2, day=2, ess_state="CRITICAL"),
+        health("HEALTHY", 3, day=2, ess_state="NOMINAL"),
+    ]
     _, d = run([*frozen, snap(9_500, 70, day=2)])  # DD exactly 5%, positive day
     assert not of_type(d[-1], "unfreeze")
     _, d = run([*frozen, snap(9_501, 70, day=2)])

@@ -27,11 +27,26 @@ def _count_lines(path: Path) -> int:
 def register(app: typer.Typer) -> None:
     @app.command("replay")
     def replay_cmd(
-        input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".jsonl event log or equity-curve .csv", exists=True, dir_okay=False)],
+        input_path: Annotated[
+            Path,
+            typer.Argument(
+                metavar="INPUT",
+                help=".jsonl event log or equity-curve .csv",
+                exists=True,
+                dir_okay=False,
+            ),
+        ],
         out: Annotated[Path, typer.Option("--out", help="output directory")] = Path("out"),
         config: Annotated[Path | None, typer.Option("--config", help="TOML config file")] = None,
-        trades: Annotated[Path | None, typer.Option("--trades", help="trades CSV for an equity curve", exists=True, dir_okay=False)] = None,
-        skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="report and skip bad lines")] = False,
+        trades: Annotated[
+            Path | None,
+            typer.Option(
+                "--trades", help="trades CSV for an equity curve", exists=True, dir_okay=False
+            ),
+        ] = None,
+        skip_invalid: Annotated[
+            bool, typer.Option("--skip-invalid", help="report and skip bad lines")
+        ] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
     ) -> None:
         """Replay recorded history; write decisions.jsonl, policy.json and timeline.csv."""
@@ -41,26 +56,42 @@ def register(app: typer.Typer) -> None:
             settings = load_settings(config)
             items = open_source(input_path, trades)
         except (ConfigError, ValueError) as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
             raise typer.Exit(2) from None
         show = not quiet and input_path.stat().st_size >= PROGRESS_MIN_BYTES
         started = time.perf_counter()
         try:
             if show:
                 total = _count_lines(input_path)
-                with Progress(TextColumn("replay"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-                              TimeRemainingColumn(), console=err, transient=True) as bar:
+                with Progress(
+                    TextColumn("replay"),
+                    BarColumn(),
+                    TextColumn("{task.completed:,}/{task.total:,}"),
+                    TimeRemainingColumn(),
+                    console=err,
+                    transient=True,
+                ) as bar:
                     task = bar.add_task("replay", total=total)
-                    stats = replay(items, settings.core, out, skip_invalid=skip_invalid,
-                                   progress=lambda n: bar.update(task, completed=n))
+                    stats = replay(
+                        items,
+                        settings.core,
+                        out,
+                        skip_invalid=skip_invalid,
+                        progress=lambda n: bar.update(task, completed=n),
+                    )
             else:
                 stats = replay(items, settings.core, out, skip_invalid=skip_invalid)
         except ReplayError as exc:
-            err.print(f"[red]error:[/red] {input_path}: line {exc.line}: {exc.reason}", markup=True, highlight=False)
+            err.print(
+                f"[red]error:[/red] {input_path}: line {exc.line}: {exc.reason}",
+                markup=True,
+                highlight=False,
+                soft_wrap=True,
+            )
             err.print("nothing written (use --skip-invalid to report and skip bad lines)")
             raise typer.Exit(1) from None
         except ValueError as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
             raise typer.Exit(2) from None
         elapsed = time.perf_counter() - started
         if not quiet:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from federation_ai.core.context import Ctx
-from federation_ai.core.decisions import Decision
 from federation_ai.core.roles.researcher import research_key
 from federation_ai.core.state import Pin
 from federation_ai.core.timeutil import US_PER_MINUTE
 from federation_ai.core.vocabulary import RISK_LIMIT_KEYS, TIERS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from federation_ai.core.context import Ctx
+    from federation_ai.core.decisions import Decision
 
 
 def _pin(c: Ctx, d: Decision) -> Pin:
@@ -85,7 +89,11 @@ def _cashflow(c: Ctx, d: Decision) -> None:
 def _research_task(c: Ctx, d: Decision) -> None:
     key = research_key(d.payload["task_type"], d.payload["model_name"])
     c.policy.research_last[key] = c.ts
-    c.policy.open_research[key] = {**d.payload, "decision_id": d.decision_id, "issued_at": d.timestamp}
+    c.policy.open_research[key] = {
+        **d.payload,
+        "decision_id": d.decision_id,
+        "issued_at": d.timestamp,
+    }
 
 
 def _override(c: Ctx, d: Decision) -> None:

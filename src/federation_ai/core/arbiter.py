@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from federation_ai.core.compare import gt
-from federation_ai.core.context import Ctx
 from federation_ai.core.decisions import (
     APPLIED,
     SUPERSEDED,
@@ -17,6 +16,11 @@ from federation_ai.core.decisions import (
 )
 from federation_ai.core.timeutil import format_timestamp
 from federation_ai.core.vocabulary import CRITICAL, PROFILE_LEVEL, RANK, RISK_LIMIT_KEYS, TIERS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from federation_ai.core.context import Ctx
 
 # decision type -> (pin attribute on Policy, role whose decisions the pin supersedes)
 PINNED_TYPES: dict[str, tuple[str, str]] = {
@@ -101,19 +105,17 @@ def _loosens(c: Ctx, d: Decision) -> bool:
     tier = d.payload.get("tier")
     if isinstance(tier, str) and TIERS.index(tier) < p.tier:
         return True
-    return any(
-        k in d.payload and gt(float(d.payload[k]), p.limits[k]) for k in RISK_LIMIT_KEYS
-    )
+    return any(k in d.payload and gt(float(d.payload[k]), p.limits[k]) for k in RISK_LIMIT_KEYS)
 
 
 FROZEN_RULES: dict[str, tuple[str, Callable[[Ctx, Decision], bool]]] = {
-    "mode_change": ("frozen_mode_locked", lambda c, d: True),
+    "mode_change": ("frozen_mode_locked", lambda _c, _d: True),
     "capital_profile": (
         "frozen_no_profile_upgrade",
         lambda c, d: PROFILE_LEVEL[d.payload["profile"]] > PROFILE_LEVEL[c.policy.profile],
     ),
     "risk_adjustment": ("frozen_no_risk_loosening", _loosens),
-    "symbol_universe": ("frozen_no_universe_expansion", lambda c, d: bool(d.payload["added"])),
+    "symbol_universe": ("frozen_no_universe_expansion", lambda _c, d: bool(d.payload["added"])),
 }
 
 

@@ -16,7 +16,7 @@ from federation_ai.core import vocabulary as v
 from federation_ai.core.timeutil import TimestampError, parse_timestamp
 
 
-class InvalidEvent(ValueError):  # noqa: N818 - the domain name reads better than InvalidEventError
+class InvalidEvent(ValueError):  # noqa: N818 - the domain name reads better with no suffix
     """Malformed input: ``path`` is the offending field, ``reason`` says why."""
 
     def __init__(self, path: str, reason: str) -> None:
@@ -166,7 +166,12 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         ("exit_reason", (), _text, False),
     ),
     v.OPERATOR: (
-        ("command", (), _enum("set_mode", "set_risk", "enable_role", "disable_role", "reset_peak"), True),
+        (
+            "command",
+            (),
+            _enum("set_mode", "set_risk", "enable_role", "disable_role", "reset_peak"),
+            True,
+        ),
         ("key_name", (), _string, True),
         ("scopes", (), _str_list, True),
         ("reason", (), _text, False),
@@ -216,13 +221,17 @@ def _check_operator(p: dict[str, Any]) -> None:
         what = "force" if command == "set_mode" else command
         raise InvalidEvent("payload.scopes", f"{what} needs the {needed} scope")
     if command == "set_risk" and not any(k in p for k in v.RISK_LIMIT_KEYS):
-        raise InvalidEvent("payload", f"set_risk needs at least one of {', '.join(v.RISK_LIMIT_KEYS)}")
+        raise InvalidEvent(
+            "payload", f"set_risk needs at least one of {', '.join(v.RISK_LIMIT_KEYS)}"
+        )
     if command in ("enable_role", "disable_role"):
         role = p["role"]
         if role == "supervisor":
             raise InvalidEvent("payload.role", "the supervisor cannot be disabled or enabled")
         if role not in v.ROLES:
-            raise InvalidEvent("payload.role", f"must be one of {', '.join(v.ROLES[1:])}, got {role!r}")
+            raise InvalidEvent(
+                "payload.role", f"must be one of {', '.join(v.ROLES[1:])}, got {role!r}"
+            )
     for name in ("max_position_size_pct", "max_drawdown_pct"):
         if p.get(name, 0.0) > 1.0:
             raise InvalidEvent(f"payload.{name}", "must be a fraction <= 1")
@@ -247,4 +256,5 @@ def parse_event(obj: Any) -> Event:
     payload = _payload(event_type, obj.get("payload"))
     if event_type == v.OPERATOR:
         _check_operator(payload)
+
     return Event(event_type, event_id, account_id, ts, payload, obj)

@@ -103,8 +103,18 @@ class CioConfig:
     rebalance_threshold: float = 0.05
     active_weight: float = 0.10
     candidates: tuple[str, ...] = (
-        "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT",
-        "DOGEUSDT", "AVAXUSDT", "DOTUSDT", "LINKUSDT", "LTCUSDT", "TRXUSDT",
+        "BTCUSDT",
+        "ETHUSDT",
+        "BNBUSDT",
+        "SOLUSDT",
+        "XRPUSDT",
+        "ADAUSDT",
+        "DOGEUSDT",
+        "AVAXUSDT",
+        "DOTUSDT",
+        "LINKUSDT",
+        "LTCUSDT",
+        "TRXUSDT",
     )
     initial_symbols: int = 5
     min_symbols: int = 3
@@ -209,7 +219,7 @@ def build_section(section: type, values: dict[str, Any], prefix: str) -> Any:
     return section(**kwargs)
 
 
-def _coerce(hint: Any, value: Any, path: str) -> Any:  # noqa: PLR0911
+def _coerce(hint: Any, value: Any, path: str) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (types.UnionType, typing.Union):
@@ -242,7 +252,9 @@ def _coerce(hint: Any, value: Any, path: str) -> Any:  # noqa: PLR0911
             return tuple(_coerce(args[0], v, f"{path}[{i}]") for i, v in enumerate(value))
         if len(value) != len(args):
             raise ConfigError(path, f"must have {len(args)} items, got {len(value)}")
-        return tuple(_coerce(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+        return tuple(
+            _coerce(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True))
+        )
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(path, f"must be a table, got {value!r}")

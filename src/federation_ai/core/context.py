@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from federation_ai.core.codec import Event
-from federation_ai.core.config import CoreConfig
-from federation_ai.core.metrics import Metrics
-from federation_ai.core.state import AccountState, Policy
+if TYPE_CHECKING:
+    from federation_ai.core.codec import Event
+    from federation_ai.core.config import CoreConfig
+    from federation_ai.core.metrics import Metrics
+    from federation_ai.core.state import AccountState, Policy
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.config import MetricsConfig
 from federation_ai.core.timeutil import US_PER_DAY, day_of
+
+if TYPE_CHECKING:
+    from federation_ai.core.config import MetricsConfig
 
 
 @dataclass(slots=True)

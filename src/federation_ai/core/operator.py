@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.context import Ctx
 from federation_ai.core.decisions import Proposal
 from federation_ai.core.roles.supervisor import unfreeze_proposal
 from federation_ai.core.vocabulary import CRITICAL, RISK_LIMIT_KEYS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from federation_ai.core.context import Ctx
 
 
 def _label(c: Ctx) -> str:
@@ -35,20 +38,37 @@ def _set_mode(c: Ctx) -> list[Proposal]:
     duration = p.get("duration_minutes")
     payload = {"mode": p["mode"], "previous_mode": previous, "duration_minutes": duration}
     reason = f"{_label(c)}: mode {p['mode']}: {_why(c)}"
-    out.append(Proposal("operator", "mode_change", CRITICAL, reason, payload, value=p["mode"],
-                        effect={"pin": duration}))
+    out.append(
+        Proposal(
+            "operator",
+            "mode_change",
+            CRITICAL,
+            reason,
+            payload,
+            value=p["mode"],
+            effect={"pin": duration},
+        )
+    )
     return out
 
 
 def _set_risk(c: Ctx) -> list[Proposal]:
     p = c.event.payload
-    given = {k: p[k] for k in RISK_LIMIT_KEYS if k in p}
-    limits = {**c.policy.limits, **given}
+    given: dict[str, float] = {k: p[k] for k in RISK_LIMIT_KEYS if k in p}
+    limits: dict[str, float] = {**c.policy.limits, **given}
+
     payload: dict[str, Any] = {"tier": c.policy.tier_name, **limits}
     reason = f"{_label(c)}: limits {given}: {_why(c)}"
     return [
-        Proposal("operator", "risk_adjustment", CRITICAL, reason, payload,
-                 value=c.policy.tier_name, effect={"pin": p.get("duration_minutes")})
+        Proposal(
+            "operator",
+            "risk_adjustment",
+            CRITICAL,
+            reason,
+            payload,
+            value=c.policy.tier_name,
+            effect={"pin": p.get("duration_minutes")},
+        )
     ]
 
 
@@ -69,7 +89,9 @@ def _reset_peak(c: Ctx) -> list[Proposal]:
     shown = "n/a" if previous is None or new is None else f"{previous:.4f} -> {new:.4f}"
     reason = f"{_label(c)}: peak reset {shown}: {_why(c)}"
     payload = {"action": "peak_reset", "previous_peak": previous, "new_peak": new}
-    return [Proposal("operator", "override", CRITICAL, reason, payload, effect={"peak_reset": True})]
+    return [
+        Proposal("operator", "override", CRITICAL, reason, payload, effect={"peak_reset": True})
+    ]
 
 
 COMMANDS: dict[str, Callable[[Ctx], list[Proposal]]] = {

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.config import CoreConfig
 from federation_ai.core.metrics import Metrics, ModelStats
 from federation_ai.core.vocabulary import ROLES, TIERS
+
+if TYPE_CHECKING:
+    from federation_ai.core.config import CoreConfig
 
 
 @dataclass(slots=True)
@@ -99,7 +101,9 @@ class AccountState:
         metrics["mdd_window"] = [list(x) for x in m.mdd_window]
         metrics["day_returns"] = list(m.day_returns)
         metrics["trades"] = list(m.trades)
-        metrics["models"] = {k: {f: getattr(s, f) for f in _MODEL_FIELDS} for k, s in m.models.items()}
+        metrics["models"] = {
+            k: {f: getattr(s, f) for f in _MODEL_FIELDS} for k, s in m.models.items()
+        }
         policy = {f: getattr(p, f) for f in _POLICY_PLAIN}
         policy["mode_pin"] = _pin_json(p.mode_pin)
         policy["risk_pin"] = _pin_json(p.risk_pin)
@@ -137,23 +141,62 @@ class AccountState:
 
 
 _METRIC_SCALARS = (
-    "nav", "peak", "dd", "equity", "reserve_balance", "last_snapshot", "day", "day_recorded",
-    "day_open", "closed_days", "last_day_return", "profit_streak", "loss_streak", "wins",
-    "consecutive_losses", "ess_state", "overall_status",
+    "nav",
+    "peak",
+    "dd",
+    "equity",
+    "reserve_balance",
+    "last_snapshot",
+    "day",
+    "day_recorded",
+    "day_open",
+    "closed_days",
+    "last_day_return",
+    "profit_streak",
+    "loss_streak",
+    "wins",
+    "consecutive_losses",
+    "ess_state",
+    "overall_status",
 )
 _MODEL_FIELDS = (
-    "sharpe", "win_rate", "total_trades", "days_since_training", "last_trained_at", "updated_at",
+    "sharpe",
+    "win_rate",
+    "total_trades",
+    "days_since_training",
+    "last_trained_at",
+    "updated_at",
 )
 _POLICY_PLAIN = (
-    "mode", "mode_setter", "profile", "limits", "weights", "n_symbols", "cashflow", "tier",
-    "ess_level", "ceo_restore", "profile_changed_day", "frozen", "freeze_triggers",
-    "frozen_since", "pre_freeze_mode", "pre_freeze_setter", "roles_enabled", "research_last",
-    "open_research", "memo",
+    "mode",
+    "mode_setter",
+    "profile",
+    "limits",
+    "weights",
+    "n_symbols",
+    "cashflow",
+    "tier",
+    "ess_level",
+    "ceo_restore",
+    "profile_changed_day",
+    "frozen",
+    "freeze_triggers",
+    "frozen_since",
+    "pre_freeze_mode",
+    "pre_freeze_setter",
+    "roles_enabled",
+    "research_last",
+    "open_research",
+    "memo",
 )
 
 
 def _pin_json(pin: Pin | None) -> dict[str, Any] | None:
-    return None if pin is None else {"key_name": pin.key_name, "set_at": pin.set_at, "until": pin.until}
+    return (
+        None
+        if pin is None
+        else {"key_name": pin.key_name, "set_at": pin.set_at, "until": pin.until}
+    )
 
 
 def _pin_from(data: dict[str, Any] | None) -> Pin | None:

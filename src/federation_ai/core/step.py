@@ -8,20 +8,23 @@ inputs: no I/O, no wall clock. ``state`` is updated in place and returned.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from federation_ai.core import operator
 from federation_ai.core.apply import apply
 from federation_ai.core.arbiter import pin_active, resolve
-from federation_ai.core.codec import Event
-from federation_ai.core.config import CoreConfig
+from federation_ai.core.codec import Event, InvalidEvent
 from federation_ai.core.context import Ctx
 from federation_ai.core.decisions import APPLIED, Decision, Proposal
-from federation_ai.core.metrics import Metrics
 from federation_ai.core.roles import ceo, cfo, cio, cro, researcher, supervisor
-from federation_ai.core.state import AccountState, FederationState
 from federation_ai.core.vocabulary import HEALTH, MODEL, OPERATOR, SNAPSHOT, TRADE
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from federation_ai.core.config import CoreConfig
+    from federation_ai.core.metrics import Metrics
+    from federation_ai.core.state import AccountState, FederationState
 
 PROCESSED: Final = "processed"
 DUPLICATE: Final = "duplicate"
@@ -115,12 +118,26 @@ def _remember(c: Ctx, decisions: list[Decision]) -> None:
             memo[key] = _memo_entry(c, prop)
 
 
+def _check_against_state(acct: AccountState, event: Event) -> None:
+    """Input that is only invalid given the account's history; raises before any change."""
+    if event.event_type == SNAPSHOT and acct.metrics.equity is not None:
+        p = event.payload
+        if p.get("net_flow", 0.0) >= p["total_equity"]:
+            # equity - net_flow is the value before the flow and scales the NAV step.
+            raise InvalidEvent(
+                "payload.net_flow",
+                "must be less than total_equity (a deposit "
+                "cannot exceed the equity that includes it)",
+            )
+
+
 def step(state: FederationState, event: Event, config: CoreConfig) -> StepResult:
     acct: AccountState = state.account(event.account_id, config)
     if event.event_id in acct.seen:
         return StepResult(state, [], DUPLICATE)
     if acct.last_ts is not None and event.ts < acct.last_ts:
         return StepResult(state, [], OUT_OF_ORDER)
+    _check_against_state(acct, event)
     acct.remember(event.event_id, config.metrics.dedup_window)
     acct.last_ts = event.ts
     acct.last_event_id = event.event_id

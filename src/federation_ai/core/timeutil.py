@@ -40,7 +40,9 @@ def parse_timestamp(text: str) -> int:
 def format_timestamp(us: int) -> str:
     """Format UTC microseconds as RFC 3339 (``Z``; fraction only when non-zero)."""
     dt = _EPOCH + timedelta(microseconds=us)
-    base = f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    base = (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    )
     if dt.microsecond:
         return f"{base}.{dt.microsecond:06d}Z"
     return base + "Z"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.config import CoreConfig
-from federation_ai.core.state import AccountState, Pin
 from federation_ai.core.timeutil import format_timestamp
+
+if TYPE_CHECKING:
+    from federation_ai.core.config import CoreConfig
+    from federation_ai.core.state import AccountState, Pin
 
 
 def _pin(pin: Pin | None, ts: int | None) -> dict[str, Any] | None:
@@ -39,8 +41,12 @@ def metrics_view(acct: AccountState, cfg: CoreConfig) -> dict[str, Any]:
         "ess_state": m.ess_state,
         "overall_status": m.overall_status,
         "models": {
-            name: {"sharpe_ratio_7d": s.sharpe, "win_rate_7d": s.win_rate,
-                   "total_trades": s.total_trades, "updated_at": format_timestamp(s.updated_at)}
+            name: {
+                "sharpe_ratio_7d": s.sharpe,
+                "win_rate_7d": s.win_rate,
+                "total_trades": s.total_trades,
+                "updated_at": format_timestamp(s.updated_at),
+            }
             for name, s in m.models.items()
         },
     }
@@ -82,8 +88,10 @@ def policy_view(acct: AccountState, cfg: CoreConfig) -> dict[str, Any]:
             "since": None if p.frozen_since is None else format_timestamp(p.frozen_since),
         },
         "open_research_tasks": list(p.open_research.values()),
-        "roles_enabled": {"supervisor": True, **{k: v for k, v in p.roles_enabled.items()
-                                                  if k != "supervisor"}},
+        "roles_enabled": {
+            "supervisor": True,
+            **{k: v for k, v in p.roles_enabled.items() if k != "supervisor"},
+        },
         "pinned": {
             "mode": _pin(p.mode_pin, acct.last_ts),
             "risk_adjustment": _pin(p.risk_pin, acct.last_ts),

@@ -56,7 +56,13 @@ MODEL: Final = "model.performance_updated"
 TRADE: Final = "trade.closed"
 OPERATOR: Final = "operator.command"
 
-FREEZE_TRIGGERS: Final = ("drawdown", "daily_loss", "consecutive_losses", "low_equity", "ess_critical")
+FREEZE_TRIGGERS: Final = (
+    "drawdown",
+    "daily_loss",
+    "consecutive_losses",
+    "low_equity",
+    "ess_critical",
+)
 SEVERE_TRIGGERS: Final = frozenset({"drawdown", "low_equity", "ess_critical"})
 AFFECTED_SUBSYSTEMS: Final = ("trading", "execution", "signals")
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from federation_ai.core import CoreConfig, FederationState, InvalidEvent, parse_event, step
+from federation_ai.core import CoreConfig, Event, FederationState, InvalidEvent, parse_event, step
 from federation_ai.core.step import PROCESSED
 from federation_ai.core.timeutil import format_timestamp
 from federation_ai.core.view import policy_view
 from federation_ai.core.vocabulary import SNAPSHOT
 from federation_ai.replay.sources import Item, SourceError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from pathlib import Path
+from typing import Any
 
 OUTPUTS = ("decisions.jsonl", "policy.json", "timeline.csv")
 TIMELINE_HEADER = ("account_id", "timestamp", "nav", "dd", "mode", "profile", "tier", "frozen")
@@ -55,6 +59,12 @@ class ReplayStats:
 
 def _fmt(x: float | None) -> str:
     return "" if x is None else repr(round(x, 12))
+
+
+def _decode(env: dict[str, Any] | SourceError) -> Event:
+    if isinstance(env, SourceError):
+        raise InvalidEvent("$", env.reason)
+    return parse_event(env)
 
 
 def replay(
@@ -98,27 +108,28 @@ def _run(
             if progress is not None and stats.lines % 10_000 == 0:
                 progress(stats.lines)
             try:
-                if isinstance(env, SourceError):
-                    raise InvalidEvent("$", env.reason)
-                event = parse_event(env)
+                event = _decode(env)
+                acct = state.accounts.get(event.account_id)
+                before = None
+                if acct is not None and acct.last_ts is not None:
+                    before = (acct.last_ts, acct.policy.mode, acct.policy.profile)
+                result = step(state, event, config)
             except InvalidEvent as exc:
                 if not skip_invalid:
                     raise ReplayError(line, str(exc)) from None
                 stats.invalid += 1
                 stats.note(line, f"invalid: {exc}")
                 continue
-            acct = state.accounts.get(event.account_id)
-            before = None
-            if acct is not None and acct.last_ts is not None:
-                before = (acct.last_ts, acct.policy.mode, acct.policy.profile)
-            result = step(state, event, config)
             if result.outcome != PROCESSED:
                 if result.outcome == "duplicate":
                     stats.duplicates += 1
                 else:
                     stats.out_of_order += 1
-                stats.note(line, f"{result.outcome.replace('_', '-')}: event {event.event_id!r}"
-                                 f" of account {event.account_id!r} skipped")
+                stats.note(
+                    line,
+                    f"{result.outcome.replace('_', '-')}: event {event.event_id!r}"
+                    f" of account {event.account_id!r} skipped",
+                )
                 continue
             stats.processed += 1
             if before is not None:
@@ -134,8 +145,18 @@ def _run(
             if event.event_type == SNAPSHOT:
                 a = state.accounts[event.account_id]
                 m, p = a.metrics, a.policy
-                timeline.writerow((a.account_id, format_timestamp(event.ts), _fmt(m.nav),
-                                   _fmt(m.dd), p.mode, p.profile, p.tier_name, int(p.frozen)))
+                timeline.writerow(
+                    (
+                        a.account_id,
+                        format_timestamp(event.ts),
+                        _fmt(m.nav),
+                        _fmt(m.dd),
+                        p.mode,
+                        p.profile,
+                        p.tier_name,
+                        int(p.frozen),
+                    )
+                )
     policies = {k: policy_view(a, config) for k, a in sorted(state.accounts.items())}
     tmp["policy.json"].write_text(json.dumps(policies, indent=2) + "\n", encoding="utf-8")
     stats.accounts = len(state.accounts)

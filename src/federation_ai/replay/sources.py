@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import csv
 import heapq
-from collections.abc import Iterator
+import json
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +33,6 @@ def _loads_jsonl(line: bytes) -> Any:
     except orjson.JSONDecodeError:
         # orjson rejects NaN/Infinity literals; the stdlib keeps them so the codec can
         # name the field that carries them.
-        import json  # noqa: PLC0415 - only on the rare slow path
-
         return json.loads(line)
 
 
@@ -48,7 +49,7 @@ def read_jsonl(path: Path) -> Iterator[Item]:
 
 def _timestamp(text: str) -> str:
     text = text.strip()
-    return f"{text}T00:00:00Z" if len(text) == 10 else text  # noqa: PLR2004 - YYYY-MM-DD
+    return f"{text}T00:00:00Z" if len(text) == 10 else text
 
 
 def _number(text: str) -> float | str:
@@ -81,8 +82,12 @@ def _equity_events(path: Path) -> Iterator[tuple[str, int, int, dict[str, Any]]]
         if row.get("net_flow"):
             payload["net_flow"] = _number(row["net_flow"])
         ts = _timestamp(row["timestamp"])
-        env = {"event_type": "portfolio.snapshot_updated", "event_id": f"equity-{lineno}",
-               "timestamp": ts, "payload": payload}
+        env = {
+            "event_type": "portfolio.snapshot_updated",
+            "event_id": f"equity-{lineno}",
+            "timestamp": ts,
+            "payload": payload,
+        }
         yield ts, 1, lineno, env
 
 
@@ -92,8 +97,12 @@ def _trade_events(path: Path) -> Iterator[tuple[str, int, int, dict[str, Any]]]:
         if row.get("model_name"):
             payload["model_name"] = row["model_name"]
         ts = _timestamp(row["timestamp"])
-        env = {"event_type": "trade.closed", "event_id": f"trade-{lineno}", "timestamp": ts,
-               "payload": payload}
+        env = {
+            "event_type": "trade.closed",
+            "event_id": f"trade-{lineno}",
+            "timestamp": ts,
+            "payload": payload,
+        }
         yield ts, 0, lineno, env
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.table import Table
 
 from federation_ai.core.timeutil import US_PER_SECOND
-from federation_ai.replay.runner import ReplayStats
+
+if TYPE_CHECKING:
+    from collections import Counter
+
+    from rich.console import Console
+
+    from federation_ai.replay.runner import ReplayStats
 
 
 def _duration(us: int) -> str:
@@ -37,9 +42,11 @@ def render(stats: ReplayStats, console: Console, elapsed_s: float | None = None)
     )
     if elapsed_s:
         head += f"; {stats.lines / elapsed_s:,.0f} events/s"
-    console.print(head)
+    console.print(head, soft_wrap=True)
     for line, text in stats.notes[:20]:
-        console.print(f"  line {line}: {text}", style="yellow", markup=False, highlight=False)
+        console.print(
+            f"  line {line}: {text}", style="yellow", markup=False, highlight=False, soft_wrap=True
+        )
     if len(stats.notes) > 20:
         console.print(f"  … {len(stats.notes) - 20} more")
 
@@ -48,10 +55,14 @@ def render(stats: ReplayStats, console: Console, elapsed_s: float | None = None)
         table.add_column(col, justify="right" if col not in ("role", "type") else "left")
     pairs = sorted({(r, t) for r, t, _ in stats.decisions})
     for role, dtype in pairs:
-        counts = [stats.decisions.get((role, dtype, s), 0) for s in ("applied", "superseded", "vetoed")]
+        counts = [
+            stats.decisions.get((role, dtype, s), 0) for s in ("applied", "superseded", "vetoed")
+        ]
         table.add_row(role, dtype, *(str(c) for c in counts))
-    total = [sum(v for (_, _, s), v in stats.decisions.items() if s == st)
-             for st in ("applied", "superseded", "vetoed")]
+    total = [
+        sum(v for (_, _, s), v in stats.decisions.items() if s == st)
+        for st in ("applied", "superseded", "vetoed")
+    ]
     table.add_row("all", "", *(str(c) for c in total), style="bold")
     console.print(table)
     console.print(_share_table("Time in each mode", "mode", stats.time_in_mode))

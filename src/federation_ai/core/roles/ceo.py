@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from federation_ai.core.compare import gt, lt, num, pct
-from federation_ai.core.context import Ctx
 from federation_ai.core.decisions import Proposal
 from federation_ai.core.vocabulary import CRITICAL, HEALTH, HIGH, MODE_LEVEL, PROFILES, SNAPSHOT
+
+if TYPE_CHECKING:
+    from federation_ai.core.context import Ctx
 
 
 def propose(c: Ctx) -> list[Proposal]:
@@ -37,8 +41,7 @@ def _emergency(c: Ctx) -> Proposal | None:
     if p.profile == "MICRO" or not gt(m.dd, cfg.emergency_drawdown):
         return None
     reason = (
-        f"emergency downgrade: DD {pct(m.dd)} > {pct(cfg.emergency_drawdown)}: "
-        f"{p.profile} -> MICRO"
+        f"emergency downgrade: DD {pct(m.dd)} > {pct(cfg.emergency_drawdown)}: {p.profile} -> MICRO"
     )
     return _profile_proposal(c, "MICRO", CRITICAL, reason)
 
@@ -95,6 +98,13 @@ def _mode_from_health(c: Ctx) -> list[Proposal]:
     if demote is not None and restore is None:
         restore = current
     return [
-        Proposal("ceo", "mode_change", HIGH, reason, payload, value=target,
-                 effect={"ceo_restore": restore})
+        Proposal(
+            "ceo",
+            "mode_change",
+            HIGH,
+            reason,
+            payload,
+            value=target,
+            effect={"ceo_restore": restore},
+        )
     ]

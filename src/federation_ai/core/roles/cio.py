@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from federation_ai.core.compare import gt, lt, pct
-from federation_ai.core.context import Ctx
 from federation_ai.core.decisions import Proposal
 from federation_ai.core.vocabulary import MODEL, NORMAL
+
+if TYPE_CHECKING:
+    from federation_ai.core.context import Ctx
 
 
 def propose(c: Ctx) -> list[Proposal]:
@@ -31,13 +35,15 @@ def _weights(c: Ctx) -> list[Proposal]:
     scores = {}
     for name in names:
         s = models.get(name)
-        scores[name] = cfg.min_score if s is None else max(
-            cfg.min_score, s.sharpe + 2.0 * (s.win_rate - 0.5)
+        scores[name] = (
+            cfg.min_score if s is None else max(cfg.min_score, s.sharpe + 2.0 * (s.win_rate - 0.5))
         )
     total = sum(scores.values())
     weights = {n: scores[n] / total for n in names}
     applied = c.policy.weights
-    if not any(gt(abs(w - applied.get(n, 0.0)), cfg.rebalance_threshold) for n, w in weights.items()):
+    if not any(
+        gt(abs(w - applied.get(n, 0.0)), cfg.rebalance_threshold) for n, w in weights.items()
+    ):
         return []
     active = [n for n, w in weights.items() if w >= cfg.active_weight]
     reason = "rebalance: " + ", ".join(f"{n} {w:.3f}" for n, w in weights.items())

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.compare import gt, lt, pct
-from federation_ai.core.context import Ctx
 from federation_ai.core.decisions import Proposal
 from federation_ai.core.timeutil import US_PER_DAY
 from federation_ai.core.vocabulary import LOW, MODEL, SNAPSHOT
+
+if TYPE_CHECKING:
+    from federation_ai.core.context import Ctx
 
 
 def research_key(task_type: str, model: str | None) -> str:
@@ -25,13 +27,22 @@ def propose(c: Ctx) -> list[Proposal]:
         if lt(s.sharpe, cfg.tuning_sharpe):
             gain = min(0.5, (cfg.tuning_sharpe - s.sharpe) / 2)
             why = f"Sharpe {s.sharpe:.2f} < {cfg.tuning_sharpe}"
-            wanted.append(("hyperparameter_tuning", name, why, "hyperparameter tuning",
-                           {"sharpe_ratio": gain}, 4))
+            wanted.append(
+                (
+                    "hyperparameter_tuning",
+                    name,
+                    why,
+                    "hyperparameter tuning",
+                    {"sharpe_ratio": gain},
+                    4,
+                )
+            )
         if lt(s.win_rate, cfg.feature_win_rate):
             gain = min(0.05, (cfg.feature_win_rate - s.win_rate) / 2)
             why = f"win rate {pct(s.win_rate)} < {pct(cfg.feature_win_rate)}"
-            wanted.append(("feature_engineering", name, why, "feature engineering",
-                           {"win_rate": gain}, 8))
+            wanted.append(
+                ("feature_engineering", name, why, "feature engineering", {"win_rate": gain}, 8)
+            )
         stale = s.staleness_days(c.ts)
         if gt(stale, cfg.stale_days):
             why = f"{stale:.1f} days since training > {cfg.stale_days:g}"
