@@ -8,10 +8,9 @@ import pytest
 
 from federation_ai.api import create_app
 from federation_ai.api.security import generate_key, hash_key
+from federation_ai.service import FederationService, build_service
 from federation_ai.settings import load_settings
-from federation_ai.store import Store
 
-from .fake_service import FakeService
 from .helpers import snapshot
 
 if TYPE_CHECKING:
@@ -36,17 +35,16 @@ def settings_overrides() -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture
-async def service(tmp_path, settings_overrides) -> AsyncIterator[FakeService]:
+async def service(tmp_path, settings_overrides) -> AsyncIterator[FederationService]:
     overrides = {k: dict(v) for k, v in settings_overrides.items()}
     overrides.setdefault("service", {})["data_dir"] = str(tmp_path)
     settings = load_settings(environ={}, overrides=overrides)
-    store = await Store.open(settings.service.database_url())
-    await store.upgrade()
-    svc = FakeService(settings=settings, store=store)
+    svc = await build_service(settings)
+    await svc.start()
     try:
         yield svc
     finally:
-        await store.close()
+        await svc.stop()
 
 
 @pytest.fixture

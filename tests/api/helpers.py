@@ -21,3 +21,8 @@ def health(event_id: str, ts: str, status: str, account: str = "default", **extr
         "timestamp": ts,
         "payload": {"overall_status": status, **extra},
     }
+
+
+async def event_count(service: Any) -> int:
+    """Events in the service's event log (any outcome)."""
+    return len([e async for e in service.store.iter_events()])

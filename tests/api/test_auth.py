@@ -9,7 +9,7 @@ from federation_ai.api import create_app
 from federation_ai.api.security import BootstrapKey
 from federation_ai.store import DecisionQuery
 
-from .helpers import snapshot
+from .helpers import event_count, snapshot
 
 MODE = {"mode": "SHADOW", "reason": "maintenance"}
 RISK = {"max_leverage": 2.0, "reason": "volatile market"}
@@ -55,12 +55,12 @@ async def test_auth_matrix(client, keys, service, account, method, path, body, n
     path = path.replace("{decision_id}", first["decision_id"])
     if body == "EVENT":
         body = snapshot(f"m-{next(_counter)}", "2024-03-01T12:05:00Z", 10_050.0)
-    before = len(service.ingested)
+    before = await event_count(service)
     r = await client.request(method, path, json=body, headers=keys.headers(caller))
     expected = _expected(caller, needed)
     assert r.status_code == expected, r.text
     if expected != 200:
-        assert len(service.ingested) == before  # a refused action writes nothing
+        assert await event_count(service) == before  # a refused action writes nothing
     if expected == 401:
         assert r.headers["www-authenticate"] == "Bearer"
 
