@@ -11,7 +11,7 @@ from federation_ai.api.security import generate_key, hash_key
 from federation_ai.service import FederationService, build_service
 from federation_ai.settings import load_settings
 
-from .helpers import snapshot
+from .helpers import at, snapshot
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -72,5 +72,5 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def account(service) -> str:
     """The `default` account with one snapshot of history."""
-    await service.ingest(snapshot("seed-1", "2024-03-01T12:00:00Z", 10_000.0))
+    await service.ingest(snapshot("seed-1", at(-10), 10_000.0))
     return "default"

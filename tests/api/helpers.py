@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -26,3 +27,13 @@ def health(event_id: str, ts: str, status: str, account: str = "default", **extr
 async def event_count(service: Any) -> int:
     """Events in the service's event log (any outcome)."""
     return len([e async for e in service.store.iter_events()])
+
+
+def at(minutes: float) -> str:
+    """An RFC 3339 time ``minutes`` from now (negative: in the past), whole seconds.
+
+    Operator commands are stamped with the wall clock, so events around them in a
+    test must be near now too.
+    """
+    moment = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=minutes)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

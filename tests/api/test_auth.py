@@ -9,7 +9,7 @@ from federation_ai.api import create_app
 from federation_ai.api.security import BootstrapKey
 from federation_ai.store import DecisionQuery
 
-from .helpers import event_count, snapshot
+from .helpers import at, event_count, snapshot
 
 MODE = {"mode": "SHADOW", "reason": "maintenance"}
 RISK = {"max_leverage": 2.0, "reason": "volatile market"}
@@ -54,7 +54,7 @@ async def test_auth_matrix(client, keys, service, account, method, path, body, n
     first = (await service.store.query_decisions(DecisionQuery(limit=1))).items[0]
     path = path.replace("{decision_id}", first["decision_id"])
     if body == "EVENT":
-        body = snapshot(f"m-{next(_counter)}", "2024-03-01T12:05:00Z", 10_050.0)
+        body = snapshot(f"m-{next(_counter)}", at(-5), 10_050.0)
     before = await event_count(service)
     r = await client.request(method, path, json=body, headers=keys.headers(caller))
     expected = _expected(caller, needed)

@@ -29,7 +29,9 @@ RISK_LIMITS = (
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, allow_inf_nan=False, str_strip_whitespace=True
+    )
 
     account_id: AccountId = "default"
 
