@@ -88,6 +88,7 @@ class FederationService:
 
     async def stop(self) -> None:
         self.runner.stop()
+        self.relay.request_stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -106,13 +106,19 @@ class OutboxRelay:
                 log.warning("outbox_round_failed", error=f"{type(exc).__name__}: {exc}")
                 busy = False
             if not busy:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that arrives as the wait completes.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.idle_s)
+                    async with asyncio.timeout(self.idle_s):
+                        await self._wake.wait()
                 self._wake.clear()
 
-    async def stop(self) -> None:
+    def request_stop(self) -> None:
         self._stopping = True
         self._wake.set()
+
+    async def stop(self) -> None:
+        self.request_stop()
         for task in list(self._tasks.values()):
             with contextlib.suppress(Exception):
                 await task
