@@ -36,7 +36,7 @@ API = "/api/federation"
      ["body", "event_type"]),
     ("/events", [1, 2], ["body"]),
 ])
-async def test_bad_body_is_422_with_field_path(client, keys, service, account, path, body, loc):
+async def test_bad_body_is_422_with_field_path(client, keys, service, account, path, body, loc):  # noqa: PLR0917
     before = await event_count(service)
     policy = service.policy("default")
     r = await client.post(API + path, json=body, headers=keys.headers("admin"))
@@ -87,7 +87,7 @@ async def test_oversized_streamed_body_is_413(client, keys, service, account):
     ("POST", "/roles/supervisor/disable", {"account_id": "nobody"}),
     ("POST", "/peak/reset", {"reason": "x", "account_id": "nobody"}),
 ])
-async def test_unknown_account_is_404(client, keys, service, account, method, path, body):
+async def test_unknown_account_is_404(client, keys, service, account, method, path, body):  # noqa: PLR0917
     before = await event_count(service)
     r = await client.request(method, API + path, json=body, headers=keys.headers("admin"))
     assert r.status_code == 404, r.text
