@@ -81,5 +81,4 @@ async def test_stream_sends_heartbeats_and_unsubscribes(base_url, keys, service,
 
 async def test_stream_needs_a_key(base_url):
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as c:
-        r = await c.get(f"{API}/stream")
-        assert r.status_code == 401
+        assert (await c.get(f"{API}/stream")).status_code == 401
