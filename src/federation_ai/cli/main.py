@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from federation_ai.cli import db_cmd, replay_cmd, serve_cmd, verify_cmd
+from federation_ai.cli import db_cmd, keys_cmd, replay_cmd, serve_cmd, verify_cmd
 
 app = typer.Typer(
     name="federation",
@@ -20,7 +20,7 @@ def main() -> None:
 
 
 # Each module adds its commands to the app.
-for module in (replay_cmd, serve_cmd, db_cmd, verify_cmd):
+for module in (replay_cmd, serve_cmd, db_cmd, verify_cmd, keys_cmd):
     module.register(app)
 
 
