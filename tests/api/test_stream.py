@@ -51,21 +51,25 @@ async def _frames(response: httpx.Response) -> AsyncIterator[tuple[str, dict | s
 
 async def test_stream_delivers_decisions_after_ingest(base_url, keys, service, account):
     headers = keys.headers("viewer")
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as c, asyncio.timeout(15):
-        async with c.stream("GET", f"{API}/stream?account_id=default", headers=headers) as r:
-            assert r.status_code == 200
-            assert r.headers["content-type"].startswith("text/event-stream")
-            frames = _frames(r)
-            assert await anext(frames) == ("comment", "connected")
-            await service.ingest(snapshot("other-1", at(-1), 500.0, account="acc-b"))
-            await service.ingest(health("h-1", at(-1), "DEGRADED"))
+    url = f"{API}/stream?account_id=default"
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as c,
+        asyncio.timeout(15),
+        c.stream("GET", url, headers=headers) as r,
+    ):
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        frames = _frames(r)
+        assert await anext(frames) == ("comment", "connected")
+        await service.ingest(snapshot("other-1", at(-1), 500.0, account="acc-b"))
+        await service.ingest(health("h-1", at(-1), "DEGRADED"))
+        kind, decision = await anext(frames)
+        while kind == "comment":
             kind, decision = await anext(frames)
-            while kind == "comment":
-                kind, decision = await anext(frames)
-            assert kind == "decision"
-            assert decision["account_id"] == "default"  # acc-b's freeze was filtered out
-            assert decision["event_id"] == "h-1"
-            assert decision["decision_type"] == "mode_change"
+        assert kind == "decision"
+        assert decision["account_id"] == "default"  # acc-b's freeze was filtered out
+        assert decision["event_id"] == "h-1"
+        assert decision["decision_type"] == "mode_change"
 
 
 async def test_stream_sends_heartbeats_and_unsubscribes(base_url, keys, service, account):
