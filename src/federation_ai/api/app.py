@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from federation_ai.api import errors, routes_events, routes_ops, routes_read, routes_stream
+from federation_ai.api.dashboard import mount_dashboard
 from federation_ai.api.routes_meta import meta_router
 from federation_ai.api.security import Authenticator
 
@@ -54,4 +55,5 @@ def create_app(
     app.include_router(routes_stream.router)
     app.include_router(routes_ops.router)
     app.include_router(routes_events.router)
+    mount_dashboard(app)
     return app

@@ -1,0 +1,42 @@
+# ruff: noqa: CPY001  (no per-file copyright headers in this project)
+"""Serve the operator dashboard: ``GET /`` is the page, ``/dashboard/*`` its assets.
+
+Also adds the read endpoints the dashboard needs (``routes_console``). The page itself
+is public; every figure on it comes from the API with the key the operator enters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from federation_ai.api import routes_console
+from federation_ai.dashboard import STATIC_DIR
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+# Only our own files and our own API: no inline script, no third-party origin.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def mount_dashboard(app: FastAPI) -> None:
+    """Add the dashboard page, its assets and its read endpoints to ``app``."""
+    app.include_router(routes_console.router)
+
+    @app.get("/", include_in_schema=False)
+    async def dashboard_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=_HEADERS)
+
+    app.mount("/dashboard", StaticFiles(directory=STATIC_DIR), name="dashboard")

@@ -1,0 +1,73 @@
+// Small DOM and formatting helpers shared by the dashboard modules.
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+
+export function pct(value, digits = 2) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "n/a";
+  return `${(value * 100).toFixed(digits)} %`;
+}
+
+export function usd(value) {
+  if (value === null || value === undefined) return "n/a";
+  return `$${value.toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`;
+}
+
+export function num(value, digits = 2) {
+  if (value === null || value === undefined) return "n/a";
+  return Number(value).toFixed(digits);
+}
+
+export function when(iso) {
+  if (!iso) return "n/a";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 19).replace("T", " ")}Z`;
+}
+
+export function shortTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso || "";
+  return d.toISOString().slice(5, 19).replace("T", " ");
+}
+
+export function minutesBetween(fromIso, toIso) {
+  if (!fromIso || !toIso) return null;
+  return (new Date(toIso).getTime() - new Date(fromIso).getTime()) / 60000;
+}
+
+export function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+// Severity of a value against a limit: "ok", "near" (within 80 % of the way) or "over".
+export function severity(used, near = 0.8) {
+  if (used === null || used === undefined || Number.isNaN(used)) return "unknown";
+  if (used >= 1) return "over";
+  if (used >= near) return "near";
+  return "ok";
+}
+
+export function pretty(value) {
+  return JSON.stringify(value, null, 2);
+}

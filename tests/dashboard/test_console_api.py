@@ -1,0 +1,142 @@
+"""The read endpoints the dashboard adds: whoami, limits, accounts, timeline; and `GET /`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from federation_ai.api import create_app
+from federation_ai.api.security import generate_key, hash_key
+from federation_ai.service import FederationService, build_service
+from federation_ai.settings import load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+
+def snap(event_id: str, ts: str, equity: float, account: str = "default", **extra: Any) -> dict[str, Any]:
+    return {
+        "event_type": "portfolio.snapshot_updated",
+        "event_id": event_id,
+        "account_id": account,
+        "timestamp": ts,
+        "payload": {"total_equity": equity, **extra},
+    }
+
+
+@pytest.fixture
+async def service(tmp_path) -> AsyncIterator[FederationService]:
+    settings = load_settings(environ={}, overrides={"service": {"data_dir": str(tmp_path)}})
+    svc = await build_service(settings)
+    await svc.start()
+    try:
+        yield svc
+    finally:
+        await svc.stop()
+
+
+@pytest.fixture
+async def keys(service) -> dict[str, str]:
+    made = {}
+    for scope in ("viewer", "operator", "admin"):
+        made[scope] = generate_key()
+        await service.store.add_api_key(f"{scope}-desk", scope, hash_key(made[scope]))
+    return made
+
+
+@pytest.fixture
+async def client(service) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(service))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+async def test_page_and_assets_are_served_without_a_key(client):
+    page = await client.get("/")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "/dashboard/app.js" in page.text
+    for asset, kind in (("app.js", "javascript"), ("app.css", "css")):
+        r = await client.get(f"/dashboard/{asset}")
+        assert r.status_code == 200
+        assert kind in r.headers["content-type"]
+
+
+async def test_whoami_names_the_key_and_its_scopes(client, keys):
+    r = await client.get("/api/federation/whoami", headers=auth(keys["operator"]))
+    assert r.json() == {"name": "operator-desk", "scope": "operator", "scopes": ["viewer", "operator"]}
+    assert (await client.get("/api/federation/whoami")).status_code == 401
+    bad = await client.get("/api/federation/whoami", headers=auth("fed_nope"))
+    assert bad.status_code == 401
+
+
+async def test_limits_are_the_configured_thresholds(client, keys):
+    body = (await client.get("/api/federation/limits", headers=auth(keys["viewer"]))).json()
+    assert body["freeze"] == {
+        "drawdown": 0.10, "daily_loss": 0.05, "consecutive_losses": 5,
+        "min_equity": 1000.0, "ess_state": "CRITICAL",
+    }
+    assert body["unfreeze"]["max_drawdown"] == 0.05
+    assert body["unfreeze"]["min_equity"] == 1500.0
+    assert body["unfreeze"]["min_freeze_minutes"] == 60.0
+
+
+async def test_accounts_lists_every_account(client, service, keys):
+    await service.ingest(snap("a-1", "2024-03-01T12:00:00Z", 10_000.0, account="desk-b"))
+    await service.ingest(snap("d-1", "2024-03-01T12:00:00Z", 10_000.0))
+    body = (await client.get("/api/federation/accounts", headers=auth(keys["viewer"]))).json()
+    assert body == {"accounts": ["default", "desk-b"]}
+
+
+async def test_timeline_matches_the_core_metrics_and_marks_the_freeze(client, service, keys):
+    equities = [10_000.0, 10_500.0, 10_200.0, 11_000.0, 9_000.0]
+    for n, equity in enumerate(equities):
+        await service.ingest(snap(f"s-{n}", f"2024-03-01T12:0{n}:00Z", equity))
+    # a deposit is not a profit: NAV stays flat
+    await service.ingest(snap("s-5", "2024-03-01T12:05:00Z", 10_000.0, net_flow=1_000.0))
+    r = await client.get("/api/federation/timeline", headers=auth(keys["viewer"]))
+    assert r.status_code == 200
+    body = r.json()
+    points = body["points"]
+    assert [p["equity"] for p in points] == [*equities, 10_000.0]
+    assert points[0]["nav"] == 1.0
+    assert points[-1]["nav"] == pytest.approx(points[-2]["nav"])
+    metrics = service.policy("default")["metrics"]
+    assert points[-1]["nav"] == pytest.approx(metrics["nav"])
+    assert points[-1]["drawdown"] == pytest.approx(metrics["drawdown"])
+    assert points[4]["drawdown"] == pytest.approx(1 - 9_000 / 11_000)
+    kinds = [m["kind"] for m in body["marks"]]
+    assert "freeze" in kinds
+    freeze = next(m for m in body["marks"] if m["kind"] == "freeze")
+    assert freeze["label"].startswith("FROZEN: drawdown")
+    # incremental: a later snapshot extends the cached series
+    await service.ingest(snap("s-6", "2024-03-01T12:06:00Z", 10_100.0))
+    again = (await client.get("/api/federation/timeline?limit=2", headers=auth(keys["viewer"]))).json()
+    assert [p["equity"] for p in again["points"]] == [10_000.0, 10_100.0]
+
+
+async def test_timeline_follows_a_peak_reset(client, service, keys):
+    # operator commands are stamped now (or the account's last event time): use the future
+    for n, equity in enumerate([10_000.0, 9_600.0]):
+        await service.ingest(snap(f"s-{n}", f"2099-03-01T12:0{n}:00Z", equity))
+    r = await client.post(
+        "/api/federation/peak/reset", json={"reason": "new baseline"}, headers=auth(keys["admin"])
+    )
+    assert r.status_code == 200, r.text
+    await service.ingest(snap("s-2", "2099-03-01T12:09:00Z", 9_500.0))
+    points = (await client.get("/api/federation/timeline", headers=auth(keys["viewer"]))).json()["points"]
+    assert points[-1]["drawdown"] == pytest.approx(1 - 9_500 / 9_600)
+    assert points[-1]["drawdown"] == pytest.approx(service.policy("default")["metrics"]["drawdown"])
+
+
+async def test_timeline_needs_a_known_account_and_a_key(client, service, keys):
+    assert (await client.get("/api/federation/timeline")).status_code == 401
+    r = await client.get("/api/federation/timeline?account_id=nobody", headers=auth(keys["viewer"]))
+    assert r.status_code == 404
