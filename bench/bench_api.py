@@ -5,7 +5,7 @@ accounts with history) behind uvicorn on 127.0.0.1 in a child process, then driv
 it for ``--seconds`` with ``wrk`` when installed, else with an asyncio/httpx load
 generator in a separate process. Prints requests/s and p50/p99 latency.
 
-    python bench/bench_api.py [--seconds 10] [--connections 64] [--generator auto|wrk|httpx]
+    python bench/bench_api.py [--seconds 10] [--connections 32] [--generator auto|wrk|httpx]
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def _wait_ready(child: subprocess.Popen[str]) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--generator", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--serve", nargs=3, metavar=("PORT", "DIR", "KEY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
