@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Adapters (SPEC §10): write the effective policy to downstream systems."""
 
 from federation_ai.adapters.base import (

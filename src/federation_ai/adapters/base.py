@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Adapter contracts (SPEC §10): what each adapter owns and which decisions reach it.
 
 An adapter writes part of an account's effective policy to a downstream system.

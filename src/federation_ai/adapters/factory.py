@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Build the adapters chosen by ``settings.adapters`` (memory, redis or http per adapter)."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """HTTP adapter backends: POST the update as JSON; GET snapshots. Timeouts and retries."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """In-memory adapter backends: keep what was written (for tests, the demo and embedded use)."""
 
 from __future__ import annotations

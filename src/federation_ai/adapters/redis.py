@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Redis adapter backends, compatible with the seed's backend keys.
 
 Policy goes to the hash ``quantum:policy:<account_id>``; the ``default`` account's

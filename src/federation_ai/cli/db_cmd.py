@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """``federation db upgrade``: create or migrate the database schema."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """``federation serve``: the live service (bus consumer, outbox relay, REST API)."""
 
 from __future__ import annotations
@@ -99,7 +98,7 @@ async def _wait_for_signal() -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("serve")
-    def serve(  # noqa: PLR0917 - one parameter per command-line option
+    def serve(
         config: Annotated[Path | None, typer.Option("--config", help=H_CONFIG)] = None,
         bus: Annotated[str | None, typer.Option("--bus", help=H_BUS)] = None,
         db: Annotated[str | None, typer.Option("--db", help=H_DB)] = None,

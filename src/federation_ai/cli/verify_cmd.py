@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """``federation verify``: replay the stored event log and compare with the stored decisions."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """The live service: bus consumer, HTTP ingest, outbox relay, adapters, verify."""
 
 from federation_ai.service.bootstrap import SchemaNotReady, build_service, open_store

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Build the whole service from ``Settings`` in one place (no globals, no import-time work)."""
 
 from __future__ import annotations
@@ -77,7 +76,7 @@ async def build_service(
     hub = Broadcaster()
     relay = OutboxRelay(store, bus, adapters.writers, metrics)
     pipeline = Pipeline(
-        store, settings.core, metrics, hub, adapters=adapters.writers, on_commit=relay.wake
+        store, settings.core, metrics, hub, adapters=adapters.writers, on_commit=relay.committed
     )
     runner = Runner(bus, pipeline, metrics, batch_size=cfg.batch_size, block_ms=cfg.block_ms)
     return FederationService(

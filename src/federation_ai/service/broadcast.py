@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Fan-out of committed decisions to live subscribers (the API's server-sent events)."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """A synthetic trading feed for ``federation serve --demo``, published through the bus.
 
 Seeded, so the same seed gives the same feed. Time is compressed: every real second

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """The service facade used by the REST API and the CLI.
 
 ``FederationService`` owns one pipeline (the single writer), the bus consumer, the
@@ -83,6 +82,7 @@ class FederationService:
         self.started_at = datetime.now(UTC).isoformat()
         self._spawn(self.runner.run(), "consumer")
         self._spawn(self.relay.run(), "outbox")
+        self._spawn(self.relay.run_fast(), "publisher")
         self._spawn(self._monitor(), "monitor")
         log.info("service_started", accounts=accounts, config_digest=self.settings.core.digest)
 

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Structured JSON logs (structlog), configured once by the serve command, never at import.
 
 Secrets never reach the output: values of secret-looking keys are masked and the

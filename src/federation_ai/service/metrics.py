@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Prometheus instruments of one service instance, on a registry it owns (no globals)."""
 
 from __future__ import annotations

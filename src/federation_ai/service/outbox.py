@@ -1,8 +1,11 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """The outbox relay: deliver what the store committed, retrying from the store.
 
 "publish" rows go to the bus (idempotent by decision id) in outbox-id order, i.e.
-commit order. "adapter:<name>" rows go to that adapter, each adapter in its own
+commit order. Fast path: right after a commit the committed decisions are published
+from memory by a separate task (no database round trip); the relay's later pass over
+the same rows is a no-op on the stream and marks them done. After a publish failure
+the fast path stays off until the relay has caught up with every committed row, so
+commit order holds on the stream. "adapter:<name>" rows go to that adapter, each adapter in its own
 task so a slow or failing downstream system never holds up publishing. Per adapter
 and account only the newest row of a round is sent (every row carries the full part
 of the policy the adapter owns); a failure postpones that account's rows with
@@ -89,9 +92,37 @@ class OutboxRelay:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._in_flight: set[int] = set()
         self._stopping = False
+        self._fast: list[dict[str, Any]] = []
+        self._fast_ready = asyncio.Event()
+        self._fast_ok = True
+        self._commits = 0  # bumped on every commit; tells the relay it has seen them all
 
     def wake(self) -> None:
         self._wake.set()
+
+    def committed(self, messages: list[dict[str, Any]]) -> None:
+        """Called by the pipeline after each commit, with the decisions to publish."""
+        self._commits += 1
+        if self._fast_ok and messages:
+            self._fast.extend(messages)
+            self._fast_ready.set()
+        self._wake.set()
+
+    async def run_fast(self) -> None:
+        """Publish committed decisions at once; the relay is the safety net."""
+        while not self._stopping:
+            await self._fast_ready.wait()
+            self._fast_ready.clear()
+            batch, self._fast = self._fast, []
+            if not batch or not self._fast_ok:
+                continue
+            try:
+                self.metrics.published.inc(await self.bus.publish_decisions(batch))
+            except Exception as exc:  # noqa: BLE001 - the rows are in the store; the relay retries
+                self._fast_ok = False
+                self._fast.clear()
+                self.publish_error = f"{type(exc).__name__}: {exc}"
+                log.warning("fast_publish_failed", error=self.publish_error)
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.max_backoff_s, self.backoff_s * 2**attempts))
@@ -116,6 +147,7 @@ class OutboxRelay:
     def request_stop(self) -> None:
         self._stopping = True
         self._wake.set()
+        self._fast_ready.set()
 
     async def stop(self) -> None:
         self.request_stop()
@@ -125,6 +157,7 @@ class OutboxRelay:
 
     async def relay_once(self) -> bool:
         """One round; True if it published or dispatched anything (look again at once)."""
+        commits = self._commits
         items = [
             i
             for i in await self.store.due_outbox(self.clock(), self.batch_size)
@@ -138,6 +171,8 @@ class OutboxRelay:
                 by_adapter.setdefault(name, []).append(item)
         if publish:
             await self._publish(publish)
+        elif not self._fast_ok and commits == self._commits and self.publish_error is None:
+            self._fast_ok = True  # every committed row is published: back to the fast path
         for name, rows in by_adapter.items():
             self._in_flight.update(r.id for r in rows)
             self._tasks[name] = asyncio.create_task(self._deliver(name, rows))

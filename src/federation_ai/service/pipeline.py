@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Decide a batch of validated events and commit everything in ONE store transaction.
 
 Shared by the bus consumer and the HTTP ingest path. The caller holds the
@@ -74,7 +73,7 @@ class Pipeline:
         hub: Broadcaster,
         *,
         adapters: Collection[str] = tuple(KINDS),
-        on_commit: Callable[[], None] | None = None,
+        on_commit: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -130,15 +129,22 @@ class Pipeline:
             self._stale |= touched
             self._metrics.commit_failures.inc()
             raise
-        self._after_commit(events, outcomes)
+        self._after_commit(events, outcomes, [r.payload for r in work.outbox if r.kind == PUBLISH])
         return outcomes
 
     async def _known(self, events: Sequence[Event]) -> dict[str, set[str]]:
-        """Event ids the store already has, asked only for ids the core cannot tell by itself."""
+        """Event ids the store already has, asked only where the core cannot tell.
+
+        A new account has no stored events; an id in the account's recent window is
+        the core's to dedupe; an event newer than the account's last one cannot have
+        been processed before. Only the rest (not newer, not remembered) is looked up.
+        """
         ask: dict[str, list[str]] = {}
         for e in events:
             acct = self.state.accounts.get(e.account_id)
-            if acct is None or e.event_id not in acct.seen:
+            if acct is None or acct.last_ts is None or e.event_id in acct.seen:
+                continue
+            if e.ts <= acct.last_ts:
                 ask.setdefault(e.account_id, []).append(e.event_id)
         return {aid: await self.store.known_event_ids(aid, ids) for aid, ids in ask.items()}
 
@@ -199,7 +205,9 @@ class Pipeline:
             else:
                 self.state.accounts[aid] = AccountState.from_json(snapshot)
 
-    def _after_commit(self, events: Sequence[Event], outcomes: list[Outcome]) -> None:
+    def _after_commit(
+        self, events: Sequence[Event], outcomes: list[Outcome], messages: list[dict[str, Any]]
+    ) -> None:
         decided: list[dict[str, Any]] = []
         for event, outcome in zip(events, outcomes, strict=True):
             self._metrics.events.labels(event.event_type, outcome.outcome).inc()
@@ -223,4 +231,4 @@ class Pipeline:
         self._metrics.count_decisions(decided)
         self._hub.publish(decided)
         if self._on_commit is not None and decided:
-            self._on_commit()
+            self._on_commit(messages)

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """The bus consumer: fetch, validate, decide, commit, and only then acknowledge.
 
 Invalid messages go to the dead-letter stream with the reason and change nothing.

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Replay the stored event log through a fresh core and compare with the stored decisions.
 
 Every difference is reported: a decision the replay makes that is not stored
