@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Serve the operator dashboard: ``GET /`` is the page, ``/dashboard/*`` its assets.
 
 Also adds the read endpoints the dashboard needs (``routes_console``). The page itself

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Reads the operator dashboard needs beyond the core API (viewer scope).
 
 - ``GET /api/federation/whoami``: the presented key's name and scope, so a console can

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """NAV and drawdown over time for the dashboard's chart, rebuilt from the stored event log.
 
 Per account, the stored snapshot events are folded forward exactly as the core does

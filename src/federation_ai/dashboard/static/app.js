@@ -6,7 +6,7 @@ import { renderChart } from "./chart.js";
 import { DecisionTable } from "./decisions.js";
 import { ROLES, renderRoles } from "./roles.js";
 import { DEFAULT_LIMITS, renderBanner, renderBars, renderIndicators } from "./status.js";
-import { $, debounce, el } from "./util.js";
+import { $, debounce, el, throttle } from "./util.js";
 
 const ACCOUNT_ITEM = "federation.account";
 const POLL_MS = 3000;
@@ -116,10 +116,10 @@ async function refreshLastByRole() {
   state.lastByRole = found;
 }
 
-const refreshSoon = debounce(() => {
+const refreshSoon = throttle(() => {
   refreshPolicy();
   refreshTimeline();
-}, 400);
+}, 300);
 
 function onDecision(d) {
   if (d.account_id !== state.account) {
@@ -145,6 +145,8 @@ function startPolling() {
       node.textContent = kind === "live" ? "Live" : kind === "connecting" ? "Connecting..." : "Stream stopped";
       node.title = words;
       if (kind === "stopped") notify(`Live stream stopped: ${words}`);
+      // (re)connected: catch up with anything decided while the stream was down
+      if (kind === "live") refreshLastByRole().then(() => table.reload()).then(renderAll);
     },
   });
 }

@@ -71,6 +71,25 @@ export function renderChart(root, summary, data, freezeDrawdown) {
   chart.append(svg("text", { x: width - right, y: height - 4, class: "tick", "text-anchor": "end" },
     shortTime(last.timestamp)));
 
+  // frozen stretches: from each freeze to the next unfreeze (or the end)
+  let frozenAt = null;
+  const spans = [];
+  for (const mark of data.marks || []) {
+    const t = new Date(mark.timestamp).getTime();
+    if (mark.kind === "freeze" && frozenAt === null) frozenAt = t;
+    if (mark.kind === "unfreeze" && frozenAt !== null) {
+      spans.push([frozenAt, t]);
+      frozenAt = null;
+    }
+  }
+  if (frozenAt !== null) spans.push([frozenAt, t1]);
+  for (const [a, b] of spans) {
+    const xa = x(Math.max(a, t0));
+    const xb = x(Math.min(b, t1));
+    if (xb <= xa) continue;
+    chart.append(svg("rect", { x: xa, y: navTop, width: xb - xa, height: ddBottom - navTop, class: "frozen-span" }));
+  }
+
   // marks
   for (const mark of data.marks || []) {
     const t = new Date(mark.timestamp).getTime();

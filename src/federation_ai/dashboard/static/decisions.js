@@ -15,6 +15,7 @@ export class DecisionTable {
   constructor({ onError }) {
     this.onError = onError;
     this.rows = [];
+    this.live = [];
     this.cursor = null;
     this.account = "default";
     this.byEvent = new Map(); // operator event id -> key name
@@ -53,6 +54,7 @@ export class DecisionTable {
 
   async load(older) {
     const f = this.filters();
+    this.live = []; // decisions streamed in while this page is fetched
     try {
       const page = await call("/decisions", {
         query: {
@@ -62,7 +64,9 @@ export class DecisionTable {
       });
       const known = new Set(this.rows.map((d) => d.decision_id));
       const fresh = page.items.filter((d) => !known.has(d.decision_id));
-      this.rows = older ? [...this.rows, ...fresh] : fresh;
+      const ids = new Set(fresh.map((d) => d.decision_id));
+      const streamed = this.live.filter((d) => !ids.has(d.decision_id) && this.matches(d));
+      this.rows = older ? [...this.rows, ...fresh] : [...streamed, ...fresh];
       this.cursor = page.next_cursor;
       this.render();
     } catch (err) {
@@ -76,6 +80,8 @@ export class DecisionTable {
   add(d) {
     if (!this.matches(d) || this.rows.some((r) => r.decision_id === d.decision_id)) return;
     this.rows.unshift(d);
+    this.live.push(d);
+    if (this.live.length > MAX_ROWS) this.live.shift();
     if (this.rows.length > MAX_ROWS) this.rows.length = MAX_ROWS;
     this.render(d.decision_id);
   }
@@ -101,7 +107,7 @@ export class DecisionTable {
       ...this.rows.map((d) => {
         const row = el("tr", {
           tabindex: "0",
-          class: `row status-${d.status}${d.decision_id === freshId ? " fresh" : ""}`,
+          class: `row row-${d.status}${d.decision_id === freshId ? " fresh" : ""}`,
           "data-decision-id": d.decision_id,
           "data-type": d.decision_type,
           "data-role": d.role_source,

@@ -31,8 +31,8 @@ export function renderRoles(root, policy, lastByRole, canAct, onToggle) {
       let control;
       if (locked) {
         control = el("p", { class: "locked small", id: `role-${role}-locked` },
-          el("span", { "aria-hidden": "true", text: "\u{1F512} " }),
-          "Locked: the Supervisor cannot be disabled.");
+          el("span", { class: "chip tone-neutral", text: "LOCKED" }),
+          " the Supervisor cannot be disabled.");
       } else {
         control = el("button", {
           type: "button",

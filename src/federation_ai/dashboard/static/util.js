@@ -60,6 +60,18 @@ export function debounce(fn, ms) {
   };
 }
 
+// At most one call per `ms`, always after the latest request (a stream never starves it).
+export function throttle(fn, ms) {
+  let timer = null;
+  return () => {
+    if (timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, ms);
+  };
+}
+
 // Severity of a value against a limit: "ok", "near" (within 80 % of the way) or "over".
 export function severity(used, near = 0.8) {
   if (used === null || used === undefined || Number.isNaN(used)) return "unknown";
