@@ -39,8 +39,11 @@ async def test_claim_waits_for_claim_idle_and_counts_every_delivery():
     msg_id = await c1.publish_event(TRADE, {"payload": "{}"})
     assert [m.deliveries for m in await c1.fetch(block_ms=0)] == [1]
     clock.advance_ms(99)
-    assert await c2.fetch(block_ms=0) == []
+    assert await c2.fetch(block_ms=0) == []  # not idle long enough at this scan
     clock.advance_ms(1)
+    # scans for stale entries run every claim_idle_ms / 2: the next one is due at 149 ms
+    assert await c2.fetch(block_ms=0) == []
+    clock.advance_ms(49)
     assert [(m.message_id, m.deliveries) for m in await c2.fetch(block_ms=0)] == [(msg_id, 2)]
     clock.advance_ms(100)
     assert [(m.message_id, m.deliveries) for m in await c3.fetch(block_ms=0)] == [(msg_id, 3)]

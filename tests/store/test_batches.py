@@ -8,9 +8,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
-from store_helpers import decision, event, ts
+from store_helpers import decision, event
 
-from federation_ai.store import Batch, DecisionQuery, OutboxRow, Store, schema
+from federation_ai.store import (
+    Batch,
+    DecisionQuery,
+    EventsAlreadyStoredError,
+    OutboxRow,
+    Store,
+    schema,
+)
 
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -97,10 +104,10 @@ async def test_event_log_keeps_the_envelope_as_received(store: Store) -> None:
     assert await store.get_event("other", "e-1") is None
 
 
-async def test_duplicates_inside_and_across_batches_are_skipped(store: Store) -> None:
+async def test_duplicate_decisions_and_outbox_rows_are_skipped(store: Store) -> None:
     d1 = decision("e-1")
     batch = Batch(
-        events=[event("e-1"), event("e-1", at=5)],
+        events=[event("e-1")],
         decisions=[d1, dict(d1)],
         states={"default": {"nav": 1.0}},
         outbox=[
@@ -109,12 +116,25 @@ async def test_duplicates_inside_and_across_batches_are_skipped(store: Store) ->
         ],
     )
     await store.commit_batch(batch)
-    await store.commit_batch(batch)  # redelivery after a crash: nothing doubles
-
     assert await _counts(store) == (1, 1, 1, 1)
-    assert (await store.get_event("default", "e-1") or {})["timestamp"] == ts(0)  # first wins
     items = await store.due_outbox(now=FAR_FUTURE)
     assert [i.payload for i in items] == [{"n": 1}]
+
+
+@pytest.mark.parametrize("where", ["stored-before", "inside-the-batch"])
+async def test_an_event_already_logged_rolls_the_whole_batch_back(store: Store, where: str) -> None:
+    """The event log is the idempotency authority: the caller learns which events to drop."""
+    if where == "stored-before":
+        await store.commit_batch(Batch(events=[event("e-1")]))
+        events = [event("e-2"), event("e-1", at=5)]
+    else:
+        events = [event("e-1"), event("e-1", at=5)]
+    before = await _counts(store)
+    batch = Batch(events=events, decisions=[decision("e-2")], states={"default": {"nav": 2.0}})
+    with pytest.raises(EventsAlreadyStoredError) as info:
+        await store.commit_batch(batch)
+    assert info.value.keys == [("default", "e-1")]
+    assert await _counts(store) == before
 
 
 async def test_same_event_id_in_two_accounts_is_two_events(store: Store) -> None:

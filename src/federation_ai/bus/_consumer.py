@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Fetch logic shared by both backends: recovery, stale claims, cross-stream order.
 
 A backend supplies four primitives (read new entries, re-read this consumer's
@@ -104,6 +103,7 @@ class ConsumerCore(ABC):
         self._claim_cursor: dict[str, str] = dict.fromkeys(self.event_types, "0-0")
         self._held: Batches = {et: [] for et in self.event_types}
         self._held_since: dict[str, float] = {}
+        self._next_claim_at = float("-inf")  # claim scans run every claim_idle_ms / 2
 
     @abstractmethod
     async def start(self) -> None:
@@ -134,7 +134,14 @@ class ConsumerCore(ABC):
             recovered = await self._fetch_own(max_count)
             if recovered or self._recover:
                 return recovered
-        out = await self._fetch_stale(max_count)
+        out: list[BusMessage] = []
+        now = self._clock()
+        if now >= self._next_claim_at:
+            # A stale entry waits at least claim_idle_ms, so scanning for them every half
+            # of that keeps the hot path to one read instead of a claim per stream.
+            out = await self._fetch_stale(max_count)
+            if all(c == "0-0" for c in self._claim_cursor.values()):
+                self._next_claim_at = now + self.claim_idle_ms / 2000
         await self._refresh_held()
         room = max_count - len(out)
         if room > 0:

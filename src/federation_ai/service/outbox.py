@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,9 @@ class AdapterHealth:
         }
 
 
+PUBLISHED_MEMORY = 100_000
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -95,6 +99,10 @@ class OutboxRelay:
         self._fast: list[dict[str, Any]] = []
         self._fast_ready = asyncio.Event()
         self._fast_ok = True
+        # decision ids the fast path published: the relay marks their rows done
+        # without publishing them again (bounded; a miss only costs a deduplicated re-publish)
+        self._published: OrderedDict[str, None] = OrderedDict()
+        self._backlog = False
         self._commits = 0  # bumped on every commit; tells the relay it has seen them all
 
     def wake(self) -> None:
@@ -103,9 +111,13 @@ class OutboxRelay:
     def committed(self, messages: list[dict[str, Any]]) -> None:
         """Called by the pipeline after each commit, with the decisions to publish."""
         self._commits += 1
-        if self._fast_ok and messages:
-            self._fast.extend(messages)
-            self._fast_ready.set()
+        if self._fast_ok:
+            if messages:
+                self._fast.extend(messages)
+                self._fast_ready.set()
+            # adapter rows and the bookkeeping of published rows wait for the next
+            # relay round (idle_s), so they do not compete with the hot path
+            return
         self._wake.set()
 
     async def run_fast(self) -> None:
@@ -118,6 +130,10 @@ class OutboxRelay:
                 continue
             try:
                 self.metrics.published.inc(await self.bus.publish_decisions(batch))
+                for message in batch:
+                    self._published[message["decision_id"]] = None
+                while len(self._published) > PUBLISHED_MEMORY:
+                    self._published.popitem(last=False)
             except Exception as exc:  # noqa: BLE001 - the rows are in the store; the relay retries
                 self._fast_ok = False
                 self._fast.clear()
@@ -136,7 +152,9 @@ class OutboxRelay:
             except Exception as exc:  # noqa: BLE001 - the relay must survive store outages
                 log.warning("outbox_round_failed", error=f"{type(exc).__name__}: {exc}")
                 busy = False
-            if not busy:
+            if not (busy and self._backlog):
+                # A partial round means the relay has caught up: wait for the next round
+                # (or a wake-up) instead of polling the store after every commit.
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
                 # cancellation that arrives as the wait completes.
                 with contextlib.suppress(TimeoutError):
@@ -158,12 +176,15 @@ class OutboxRelay:
     async def relay_once(self) -> bool:
         """One round; True if it published or dispatched anything (look again at once)."""
         commits = self._commits
-        items = [
-            i
-            for i in await self.store.due_outbox(self.clock(), self.batch_size)
-            if i.id not in self._in_flight
-        ]
+        due = await self.store.due_outbox(self.clock(), self.batch_size)
+        self._backlog = len(due) >= self.batch_size
+        items = [i for i in due if i.id not in self._in_flight]
         publish = [i for i in items if i.kind == PUBLISH]
+        already = [i for i in publish if self._published.pop(i.decision_id, False) is None]
+        if already:
+            await self.store.outbox_done([i.id for i in already])
+            done = {i.id for i in already}
+            publish = [i for i in publish if i.id not in done]
         by_adapter: dict[str, list[OutboxItem]] = {}
         for item in items:
             name = adapter_of(item.kind)
@@ -209,16 +230,20 @@ class OutboxRelay:
             per_account: dict[str, list[OutboxItem]] = {}
             for row in sorted(rows, key=lambda r: r.id):
                 per_account.setdefault(str(row.payload.get("account_id")), []).append(row)
+            done: list[int] = []
             for account_rows in per_account.values():
-                await self._deliver_account(name, adapter, account_rows)
+                if await self._deliver_account(name, adapter, account_rows):
+                    done.extend(r.id for r in account_rows)
+            if done:
+                await self.store.outbox_done(done)  # one transaction per round and adapter
         except Exception as exc:  # noqa: BLE001 - rows stay due; the next round retries them
             log.warning("adapter_round_failed", adapter=name, error=str(exc))
         finally:
             self._in_flight.difference_update(r.id for r in rows)
             self._tasks.pop(name, None)
-            self._wake.set()
 
-    async def _deliver_account(self, name: str, adapter: Adapter, rows: list[OutboxItem]) -> None:
+    async def _deliver_account(self, name: str, adapter: Adapter, rows: list[OutboxItem]) -> bool:
+        """Write the newest update; True if delivered (the caller marks the rows done)."""
         health = self.health.setdefault(name, AdapterHealth(adapter.backend.description))
         newest = rows[-1]
         health.calls += 1
@@ -232,12 +257,15 @@ class OutboxRelay:
             self.metrics.adapter_failures.labels(name).inc()
             retry_at = self.clock() + self.backoff(max(r.attempts for r in rows))
             log.warning(
-                "adapter_failed", adapter=name, decision_id=newest.decision_id, error=error,
+                "adapter_failed",
+                adapter=name,
+                decision_id=newest.decision_id,
+                error=error,
                 retry_at=retry_at.isoformat(),
             )
             for r in rows:
                 await self.store.outbox_failed(r.id, error, retry_at)
-            return
+            return False
         health.consecutive_failures = 0
         health.last_success_at = self.clock().isoformat()
-        await self.store.outbox_done([r.id for r in rows])
+        return True

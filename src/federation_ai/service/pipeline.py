@@ -27,7 +27,7 @@ from federation_ai.core import (
     policy_view,
     step,
 )
-from federation_ai.store import Batch, EventRow, OutboxRow
+from federation_ai.store import Batch, EventRow, EventsAlreadyStoredError, OutboxRow
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
@@ -93,12 +93,31 @@ class Pipeline:
         return len(stored)
 
     async def run(self, events: Sequence[Event]) -> list[Outcome]:
-        """Decide ``events`` in order and commit; the caller must hold ``lock``."""
+        """Decide ``events`` in order and commit; the caller must hold ``lock``.
+
+        The store's event log has the last word on duplicates: if the commit finds an
+        event it already holds (an id re-sent beyond the core's recent window), the
+        batch is rolled back, the state restored, and the batch decided again with
+        that event as a duplicate.
+        """
         if not events:
             return []
+        logged: dict[str, set[str]] = {}
+        while True:
+            try:
+                return await self._run_once(events, logged)
+            except EventsAlreadyStoredError as exc:
+                for account_id, event_id in exc.keys:
+                    logged.setdefault(account_id, set()).add(event_id)
+
+    async def _run_once(
+        self, events: Sequence[Event], logged: dict[str, set[str]]
+    ) -> list[Outcome]:
         if self._stale:
             await self._reload(self._stale)
         known = await self._known(events)
+        for account_id, ids in logged.items():
+            known.setdefault(account_id, set()).update(ids)
         touched = {e.account_id for e in events}
         before = {
             aid: acct.to_json() if (acct := self.state.accounts.get(aid)) else None
@@ -121,6 +140,9 @@ class Pipeline:
             started = time.perf_counter()
             await self.store.commit_batch(batch)
             self._metrics.batch_latency.observe(time.perf_counter() - started)
+        except EventsAlreadyStoredError:
+            self._restore(before)  # nothing was written: the in-memory state goes back
+            raise
         except BaseException:
             # The commit may or may not have landed (e.g. the connection died during
             # COMMIT): go back to the pre-batch state now, re-read from the store
@@ -135,9 +157,10 @@ class Pipeline:
     async def _known(self, events: Sequence[Event]) -> dict[str, set[str]]:
         """Event ids the store already has, asked only where the core cannot tell.
 
-        A new account has no stored events; an id in the account's recent window is
-        the core's to dedupe; an event newer than the account's last one cannot have
-        been processed before. Only the rest (not newer, not remembered) is looked up.
+        A new account has no stored events and an id in the account's recent window is
+        the core's to dedupe. An event not newer than the account's last one is looked
+        up (a redelivery after a crash); a newer one is almost always new, and the rare
+        re-sent id with a newer timestamp is caught by the event log at commit (see run).
         """
         ask: dict[str, list[str]] = {}
         for e in events:

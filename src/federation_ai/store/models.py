@@ -26,6 +26,14 @@ class KeyExists(StoreError):  # noqa: N818 - the name is part of the store inter
     """An API key with this name (or this hash) is already stored."""
 
 
+class EventsAlreadyStoredError(StoreError):
+    """A batch carried events the log already holds; nothing of the batch was written."""
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        super().__init__(f"{len(keys)} event(s) already in the event log")
+        self.keys = keys  # (account_id, event_id)
+
+
 class InvalidQueryError(StoreError, ValueError):
     """A query parameter or pagination cursor is malformed."""
 

@@ -21,6 +21,7 @@ from federation_ai.store.models import (
     Batch,
     DecisionPage,
     DecisionQuery,
+    EventsAlreadyStoredError,
     OutboxItem,
 )
 from federation_ai.store.queries import (
@@ -46,6 +47,21 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]
         yield values[start : start + size]
 
 
+def _not_inserted(
+    events: list[dict[str, Any]], inserted: set[tuple[Any, ...]]
+) -> list[tuple[str, str]]:
+    """Event keys the insert skipped: already logged, or repeated inside the batch."""
+    first: set[tuple[Any, ...]] = set()
+    out: list[tuple[str, str]] = []
+    for e in events:
+        key = (e["account_id"], e["event_id"])
+        if key in inserted and key not in first:
+            first.add(key)
+        else:
+            out.append(key)
+    return out
+
+
 class Store:
     """Async persistence over SQLite or PostgreSQL. Create with `await Store.open(url)`."""
 
@@ -54,7 +70,7 @@ class Store:
         self._dialect = engine.dialect.name
         self._insert_events = insert_ignoring(
             self._dialect, schema.events, "account_id", "event_id"
-        )
+        ).returning(schema.events.c.account_id, schema.events.c.event_id)
         self._insert_decisions = insert_ignoring(self._dialect, schema.decisions, "decision_id")
         self._insert_outbox = insert_ignoring(self._dialect, schema.outbox, "kind", "decision_id")
         self._upsert_states = upsert_states(self._dialect)
@@ -132,7 +148,12 @@ class Store:
             return
         async with write_transaction(self._engine) as conn:
             if events:
-                await conn.execute(self._insert_events, events)
+                # The event log is the idempotency authority: a batch with an event it
+                # already holds is rolled back whole, so its decisions and state never
+                # land twice; the caller re-runs the batch without those events.
+                inserted = {tuple(r) for r in await conn.execute(self._insert_events, events)}
+                if len(inserted) < len(events):
+                    raise EventsAlreadyStoredError(_not_inserted(events, inserted))
             if decisions:
                 if self._dialect == "sqlite":
                     # The write lock is held since BEGIN IMMEDIATE: nobody else can
