@@ -96,15 +96,16 @@ class AccountState:
     # --- JSON -----------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
+        """A JSON-ready copy: later steps never change a snapshot taken with it."""
         m, p = self.metrics, self.policy
-        metrics = {f: getattr(m, f) for f in _METRIC_SCALARS}
+        metrics = {f: _copy(getattr(m, f)) for f in _METRIC_SCALARS}
         metrics["mdd_window"] = [list(x) for x in m.mdd_window]
         metrics["day_returns"] = list(m.day_returns)
         metrics["trades"] = list(m.trades)
         metrics["models"] = {
             k: {f: getattr(s, f) for f in _MODEL_FIELDS} for k, s in m.models.items()
         }
-        policy = {f: getattr(p, f) for f in _POLICY_PLAIN}
+        policy = {f: _copy(getattr(p, f)) for f in _POLICY_PLAIN}
         policy["mode_pin"] = _pin_json(p.mode_pin)
         policy["risk_pin"] = _pin_json(p.risk_pin)
         return {
@@ -189,6 +190,15 @@ _POLICY_PLAIN = (
     "open_research",
     "memo",
 )
+
+
+def _copy(value: Any) -> Any:
+    """Copy nested dicts and lists (JSON data); scalars are immutable and shared."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _pin_json(pin: Pin | None) -> dict[str, Any] | None:

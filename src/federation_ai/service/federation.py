@@ -131,6 +131,8 @@ class FederationService:
         event = parse_event(envelope)
         async with self.pipeline.lock:
             (outcome,) = await self.pipeline.run([event])
+        if outcome.error is not None:
+            raise outcome.error  # invalid against the account's state: nothing changed
         return IngestResult(outcome.outcome, outcome.decisions)
 
     # --- read side ----------------------------------------------------------------
@@ -160,9 +162,10 @@ class FederationService:
                 "tier": p.tier_name,
                 "frozen": p.frozen,
                 "freeze_triggers": list(p.freeze_triggers),
-                "roles_enabled": {"supervisor": True, **{
-                    k: v for k, v in p.roles_enabled.items() if k != "supervisor"
-                }},
+                "roles_enabled": {
+                    "supervisor": True,
+                    **{k: v for k, v in p.roles_enabled.items() if k != "supervisor"},
+                },
                 "last_event_id": acct.last_event_id,
             }
         outbox: dict[str, int] = self._figures["outbox"]

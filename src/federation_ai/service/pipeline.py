@@ -24,6 +24,7 @@ from federation_ai.core import (
     AccountState,
     Event,
     FederationState,
+    InvalidEvent,
     policy_view,
     step,
 )
@@ -38,14 +39,16 @@ if TYPE_CHECKING:
     from federation_ai.store import Store
 
 PUBLISH = "publish"
+INVALID = "invalid"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = structlog.get_logger("federation_ai.pipeline")
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    outcome: str  # processed | duplicate | out_of_order
+    outcome: str  # processed | duplicate | out_of_order | invalid
     decisions: list[dict[str, Any]]
+    error: InvalidEvent | None = None  # why an event was invalid against the account's state
 
 
 @dataclass(slots=True)
@@ -173,7 +176,12 @@ class Pipeline:
 
     def _decide(self, event: Event, work: _Work) -> Outcome:
         started = time.perf_counter()
-        result = step(self.state, event, self.config)
+        try:
+            result = step(self.state, event, self.config)
+        except InvalidEvent as exc:
+            # Invalid only given the account's history (e.g. a flow above the equity):
+            # step raised before changing anything; the event is not logged.
+            return Outcome(INVALID, [], exc)
         self._metrics.step_latency.observe(time.perf_counter() - started)
         if result.outcome == DUPLICATE:
             return Outcome(DUPLICATE, [])  # already in the event log (this batch or before)

@@ -91,7 +91,9 @@ class Runner:
             outcomes = await self.pipeline.run([e for _, e in valid])
         ack: list[BusMessage] = []
         for (msg, event), outcome in zip(valid, outcomes, strict=True):
-            if outcome.outcome == OUT_OF_ORDER:
+            if outcome.error is not None:
+                await self._dead_letter(msg, reason_of(outcome.error), "invalid")
+            elif outcome.outcome == OUT_OF_ORDER:
                 reason = f"out of order: {event.event_id} is older than the account's last event"
                 await self._dead_letter(msg, reason, "out_of_order")
             else:
