@@ -125,3 +125,24 @@ def test_invalid_risk_limits_show_the_422_field(page, server):
     expect(page.locator("#confirm-dialog")).not_to_be_visible()
     expect(page.locator("#ind-tier")).to_contain_text("pinned by operator-desk")
     expect(page.locator("#decision-rows tr[data-role='operator'][data-type='risk_adjustment']")).to_have_count(1)
+
+
+def test_keyboard_focus_order_and_visible_focus(page, server):
+    server.snapshot(10_000.0)
+    open_dashboard(page, server, "operator")
+    page.focus("#api-key")
+    order = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("() => document.activeElement.id"))
+    assert order[:3] == ["use-key", "forget-key", "account"]
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    # the first role button is reachable and operable from the keyboard
+    page.focus("#role-cro-toggle")
+    page.keyboard.press("Enter")
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    expect(page.locator("#confirm-reason")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#confirm-dialog")).not_to_be_visible()
+    expect(page.locator("#role-cro")).to_have_attribute("data-enabled", "true")

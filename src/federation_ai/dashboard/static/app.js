@@ -62,10 +62,15 @@ function renderTimeline() {
 }
 
 // --- data -----------------------------------------------------------------------------
+let policyTicket = 0;
 async function refreshPolicy() {
+  const ticket = ++policyTicket; // a slow, older answer never overwrites a newer one
   try {
-    state.policy = await call("/policy", { query: { account_id: state.account } });
+    const policy = await call("/policy", { query: { account_id: state.account } });
+    if (ticket !== policyTicket) return;
+    state.policy = policy;
   } catch (err) {
+    if (ticket !== policyTicket) return;
     state.policy = null;
     if (err.status === 404) {
       $("#indicators").replaceChildren(el("p", { class: "muted",
@@ -78,10 +83,14 @@ async function refreshPolicy() {
   renderAll();
 }
 
+let timelineTicket = 0;
 async function refreshTimeline() {
   if (!state.policy) return;
+  const ticket = ++timelineTicket;
   try {
-    state.timeline = await call("/timeline", { query: { account_id: state.account } });
+    const timeline = await call("/timeline", { query: { account_id: state.account } });
+    if (ticket !== timelineTicket) return;
+    state.timeline = timeline;
     renderTimeline();
   } catch (err) {
     if (err.status !== 404) notify(`Could not read the NAV timeline: ${err.message}`);

@@ -16,6 +16,7 @@ export class DecisionTable {
     this.onError = onError;
     this.rows = [];
     this.live = [];
+    this.ticket = 0;
     this.cursor = null;
     this.account = "default";
     this.byEvent = new Map(); // operator event id -> key name
@@ -54,7 +55,8 @@ export class DecisionTable {
 
   async load(older) {
     const f = this.filters();
-    this.live = []; // decisions streamed in while this page is fetched
+    const ticket = ++this.ticket; // only the latest load may render
+    if (!older) this.live = []; // decisions streamed in while this page is fetched
     try {
       const page = await call("/decisions", {
         query: {
@@ -62,16 +64,21 @@ export class DecisionTable {
           cursor: older ? this.cursor : undefined,
         },
       });
-      const known = new Set(this.rows.map((d) => d.decision_id));
-      const fresh = page.items.filter((d) => !known.has(d.decision_id));
-      const ids = new Set(fresh.map((d) => d.decision_id));
-      const streamed = this.live.filter((d) => !ids.has(d.decision_id) && this.matches(d));
-      this.rows = older ? [...this.rows, ...fresh] : [...streamed, ...fresh];
+      if (ticket !== this.ticket) return;
+      if (older) {
+        const known = new Set(this.rows.map((d) => d.decision_id));
+        this.rows = [...this.rows, ...page.items.filter((d) => !known.has(d.decision_id))];
+      } else {
+        const ids = new Set(page.items.map((d) => d.decision_id));
+        const streamed = this.live.filter((d) => !ids.has(d.decision_id) && this.matches(d));
+        this.rows = [...streamed, ...page.items];
+      }
       this.cursor = page.next_cursor;
       this.render();
     } catch (err) {
+      if (ticket !== this.ticket) return;
       if (err.status !== 404) this.onError(`Could not load decisions: ${err.message}`);
-      this.rows = [];
+      if (!older) this.rows = [];
       this.render();
     }
   }
