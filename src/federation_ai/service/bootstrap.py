@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from federation_ai.settings import Settings
 
 
+PUBLISH_GRACE_S = 2.0  # the relay re-publishes only what the fast path missed for this long
+
+
 class SchemaNotReady(RuntimeError):  # noqa: N818 - reads as a state, like the store's errors
     """The database schema is missing or old and the service does not migrate it itself."""
 
@@ -76,7 +79,13 @@ async def build_service(
     hub = Broadcaster()
     relay = OutboxRelay(store, bus, adapters.writers, metrics)
     pipeline = Pipeline(
-        store, settings.core, metrics, hub, adapters=adapters.writers, on_commit=relay.committed
+        store,
+        settings.core,
+        metrics,
+        hub,
+        adapters=adapters.writers,
+        on_commit=relay.committed,
+        publish_grace_s=PUBLISH_GRACE_S,
     )
     runner = Runner(bus, pipeline, metrics, batch_size=cfg.batch_size, block_ms=cfg.block_ms)
     return FederationService(

@@ -176,15 +176,14 @@ class OutboxRelay:
     async def relay_once(self) -> bool:
         """One round; True if it published or dispatched anything (look again at once)."""
         commits = self._commits
+        if self._published:
+            # rows the fast path already published: one UPDATE, no payloads read
+            ids, self._published = list(self._published), OrderedDict()
+            await self.store.outbox_done_for(PUBLISH, ids)
         due = await self.store.due_outbox(self.clock(), self.batch_size)
         self._backlog = len(due) >= self.batch_size
         items = [i for i in due if i.id not in self._in_flight]
         publish = [i for i in items if i.kind == PUBLISH]
-        already = [i for i in publish if self._published.pop(i.decision_id, False) is None]
-        if already:
-            await self.store.outbox_done([i.id for i in already])
-            done = {i.id for i in already}
-            publish = [i for i in publish if i.id not in done]
         by_adapter: dict[str, list[OutboxItem]] = {}
         for item in items:
             name = adapter_of(item.kind)

@@ -77,8 +77,11 @@ class Pipeline:
         *,
         adapters: Collection[str] = tuple(KINDS),
         on_commit: Callable[[list[dict[str, Any]]], None] | None = None,
+        publish_grace_s: float = 0.0,
     ) -> None:
         self.store = store
+        # with a fast publisher (on_commit), the relay leaves publish rows alone this long
+        self.publish_grace_s = publish_grace_s
         self.config = config
         self.state = FederationState()
         self.lock = asyncio.Lock()
@@ -203,6 +206,11 @@ class Pipeline:
         self._outbox(event, decisions, work.outbox)
         return Outcome(PROCESSED, decisions)
 
+    def _publish_due(self) -> datetime | None:
+        if self.publish_grace_s <= 0:
+            return None
+        return datetime.now(UTC) + timedelta(seconds=self.publish_grace_s)
+
     def _outbox(self, event: Event, decisions: list[dict[str, Any]], out: list[OutboxRow]) -> None:
         """One publish row per applied decision, one row per adapter call, in decision order."""
         trace = event.raw.get("trace_id")
@@ -211,7 +219,8 @@ class Pipeline:
             if d["status"] != "applied":
                 continue
             message = d if not trace else {**d, "trace_id": trace}
-            out.append(OutboxRow(PUBLISH, d["decision_id"], message))
+            # The fast path publishes at once; the relay only looks after the grace period.
+            out.append(OutboxRow(PUBLISH, d["decision_id"], message, self._publish_due()))
             for name in ROUTES.get(d["decision_type"], ()):
                 if name not in self._adapters:
                     continue

@@ -70,6 +70,20 @@ async def mark_done(engine: AsyncEngine, ids: Sequence[int]) -> None:
             await conn.execute(update(t).where(t.c.id.in_(chunk)).values(done=True))
 
 
+async def mark_done_by_decision(
+    engine: AsyncEngine, kind: str, decision_ids: Sequence[str]
+) -> None:
+    t = schema.outbox
+    unique = list(dict.fromkeys(decision_ids))
+    if not unique:
+        return
+    async with write_transaction(engine) as conn:
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            stmt = update(t).where(t.c.kind == kind, t.c.decision_id.in_(chunk)).values(done=True)
+            await conn.execute(stmt)
+
+
 async def mark_failed(
     engine: AsyncEngine, item_id: int, error: str, next_attempt_at: datetime
 ) -> None:

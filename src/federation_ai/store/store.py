@@ -205,6 +205,10 @@ class Store:
     async def outbox_done(self, ids: Sequence[int]) -> None:
         await outbox.mark_done(self._engine, ids)
 
+    async def outbox_done_for(self, kind: str, decision_ids: Sequence[str]) -> None:
+        """Mark the rows of ``kind`` for these decisions done, without reading them."""
+        await outbox.mark_done_by_decision(self._engine, kind, decision_ids)
+
     async def outbox_failed(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
         """Count a failed attempt, keep its error and schedule the next one."""
         await outbox.mark_failed(self._engine, item_id, error, next_attempt_at)
