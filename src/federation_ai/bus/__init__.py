@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Event bus: Redis Streams in production, an in-process twin for tests and demos."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Event-bus contract (SPEC §9): message type, protocol, stream and group names."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """In-process event bus with the semantics of the Redis Streams one.
 
 Several ``InMemoryBus`` consumers may share one ``InMemoryBroker`` (pass it

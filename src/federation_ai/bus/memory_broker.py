@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Storage behind ``InMemoryBus``: streams, consumer groups and publish markers.
 
 Mirrors the Redis commands the Redis backend uses (XADD with approximate MAXLEN,

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Redis Streams event bus (SPEC §9), compatible with the seed's stream envelope.
 
 Each input stream has its own consumer group (``quantum:group:federation-ai:<type>``).

@@ -59,12 +59,18 @@ class DemoFeed:
         for n in range(rng.choice((0, 1, 1, 2, 3))):
             pnl = round(rng.gauss(drift * self.equity / 2, 0.002 * self.equity), 2)
             pnl_total += pnl
-            items.append((
-                "trade.closed",
-                {"symbol": rng.choice(SYMBOLS), "pnl_usd": pnl, "model_name": rng.choice(MODELS),
-                 "exit_reason": "take_profit" if pnl > 0 else "stop_loss"},
-                ts + (n + 1) * 1_000_000,
-            ))
+            items.append(
+                (
+                    "trade.closed",
+                    {
+                        "symbol": rng.choice(SYMBOLS),
+                        "pnl_usd": pnl,
+                        "model_name": rng.choice(MODELS),
+                        "exit_reason": "take_profit" if pnl > 0 else "stop_loss",
+                    },
+                    ts + (n + 1) * 1_000_000,
+                )
+            )
         noise = rng.gauss(0, 0.0015) * self.equity
         self.equity = max(500.0, round(self.equity + pnl_total + noise, 2))
         items.append(("portfolio.snapshot_updated", self._snapshot(), ts + 5_000_000))
@@ -103,14 +109,20 @@ class DemoFeed:
 
     def _health(self, phase: int) -> dict[str, Any] | None:
         if phase in ESS_CRITICAL:
-            return {"overall_status": "HEALTHY", "ess_state": "CRITICAL",
-                    "active_alerts": ["ess: drawdown velocity"]}
+            return {
+                "overall_status": "HEALTHY",
+                "ess_state": "CRITICAL",
+                "active_alerts": ["ess: drawdown velocity"],
+            }
         if phase == ESS_CRITICAL.stop:
             return {"overall_status": "HEALTHY", "ess_state": "NOMINAL", "active_alerts": []}
         if phase in DEGRADED:
-            return {"overall_status": "DEGRADED", "ess_state": "NOMINAL",
-                    "subsystem_scores": {"execution": 0.55, "signals": 0.9},
-                    "active_alerts": ["execution latency high"]}
+            return {
+                "overall_status": "DEGRADED",
+                "ess_state": "NOMINAL",
+                "subsystem_scores": {"execution": 0.55, "signals": 0.9},
+                "active_alerts": ["execution latency high"],
+            }
         if phase == DEGRADED.stop or phase % 30 == 0:
             return {"overall_status": "HEALTHY", "ess_state": "NOMINAL", "active_alerts": []}
         return None

@@ -10,7 +10,18 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 _LATENCY_BUCKETS = (
-    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5,
+    0.00005,
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.5,
 )
 
 
@@ -18,12 +29,16 @@ class ServiceMetrics:
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
         self.events = Counter(
-            "federation_events", "Input events by type and outcome", ["event_type", "outcome"],
+            "federation_events",
+            "Input events by type and outcome",
+            ["event_type", "outcome"],
             registry=r,
         )
         self.decisions = Counter(
-            "federation_decisions", "Decisions by role, type and status",
-            ["role", "decision_type", "status"], registry=r,
+            "federation_decisions",
+            "Decisions by role, type and status",
+            ["role", "decision_type", "status"],
+            registry=r,
         )
         self.freezes = Counter("federation_freezes", "Freeze decisions applied", registry=r)
         self.conflicts = Counter(
@@ -31,7 +46,9 @@ class ServiceMetrics:
         )
         self.vetoes = Counter("federation_vetoes", "Decisions vetoed by the Supervisor", registry=r)
         self.dlq = Counter(
-            "federation_dead_letters", "Messages moved to the dead-letter stream", ["reason"],
+            "federation_dead_letters",
+            "Messages moved to the dead-letter stream",
+            ["reason"],
             registry=r,
         )
         self.adapter_failures = Counter(
@@ -44,7 +61,9 @@ class ServiceMetrics:
             "federation_commit_failures", "Batches whose store commit failed", registry=r
         )
         self.step_latency = Histogram(
-            "federation_step_seconds", "Time of one core step", buckets=_LATENCY_BUCKETS,
+            "federation_step_seconds",
+            "Time of one core step",
+            buckets=_LATENCY_BUCKETS,
             registry=r,
         )
         self.batch_latency = Histogram(

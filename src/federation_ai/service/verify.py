@@ -83,15 +83,24 @@ async def verify(store: Store, config: CoreConfig) -> VerifyReport:
             event = parse_event(envelope)
         except InvalidEvent as exc:
             report.differences.append(
-                Difference("event", str(envelope.get("account_id") or "default"),
-                           str(envelope.get("event_id")), expected=f"invalid: {exc}")
+                Difference(
+                    "event",
+                    str(envelope.get("account_id") or "default"),
+                    str(envelope.get("event_id")),
+                    expected=f"invalid: {exc}",
+                )
             )
             continue
         result = step(state, event, config)
         if result.outcome != PROCESSED:
             report.differences.append(
-                Difference("event", event.account_id, event.event_id,
-                           expected=f"replay outcome {result.outcome}", stored="processed")
+                Difference(
+                    "event",
+                    event.account_id,
+                    event.event_id,
+                    expected=f"replay outcome {result.outcome}",
+                    stored="processed",
+                )
             )
         for d in result.decisions:
             replayed[d.decision_id] = d.to_dict()
@@ -105,20 +114,37 @@ async def verify(store: Store, config: CoreConfig) -> VerifyReport:
         expected = replayed.pop(did, None)
         if expected is None:
             report.differences.append(
-                Difference("unexpected", stored["account_id"], stored["event_id"], did,
-                           stored=f"{stored['role_source']} {stored['decision_type']}")
+                Difference(
+                    "unexpected",
+                    stored["account_id"],
+                    stored["event_id"],
+                    did,
+                    stored=f"{stored['role_source']} {stored['decision_type']}",
+                )
             )
             continue
         for name, value in expected.items():
             if _norm(name, value) != _norm(name, stored.get(name)):
                 report.differences.append(
-                    Difference("changed", stored["account_id"], stored["event_id"], did, name,
-                               value, stored.get(name))
+                    Difference(
+                        "changed",
+                        stored["account_id"],
+                        stored["event_id"],
+                        did,
+                        name,
+                        value,
+                        stored.get(name),
+                    )
                 )
     for did, left in replayed.items():
         report.differences.append(
-            Difference("missing", left["account_id"], left["event_id"], did,
-                       expected=f"{left['role_source']} {left['decision_type']}")
+            Difference(
+                "missing",
+                left["account_id"],
+                left["event_id"],
+                did,
+                expected=f"{left['role_source']} {left['decision_type']}",
+            )
         )
     report.differences.extend(_order_differences(replay_order, stored_order))
     return report
@@ -136,8 +162,14 @@ def _order_differences(
         for i, (a, b) in enumerate(zip(mine, theirs, strict=True)):
             if a != b:
                 out.append(
-                    Difference("order", account_id, "", b,
-                               expected=f"position {i}: {a}", stored=f"position {i}: {b}")
+                    Difference(
+                        "order",
+                        account_id,
+                        "",
+                        b,
+                        expected=f"position {i}: {a}",
+                        stored=f"position {i}: {b}",
+                    )
                 )
                 break
     return out
