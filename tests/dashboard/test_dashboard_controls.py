@@ -19,6 +19,7 @@ def test_a_freeze_shows_the_banner_and_an_admin_can_force_the_unfreeze(page, ser
     server.snapshot(8_500.0)  # DD 15 %: the Supervisor freezes
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("TRADING FROZEN")
+    expect(page.locator("#messages")).to_contain_text("Trading frozen on default: drawdown")
     expect(banner).to_contain_text("drawdown over the limit")
     expect(banner).to_contain_text("drawdown below 5 % (now 15.00 %)")
     expect(banner).to_contain_text("equity above $1,500.00")

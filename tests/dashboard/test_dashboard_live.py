@@ -138,8 +138,13 @@ def test_keyboard_focus_order_and_visible_focus(page, server):
     assert order[:3] == ["use-key", "forget-key", "account"]
     outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
-    # the first role button is reachable and operable from the keyboard
+    # a live update re-renders the role cards but keeps the keyboard focus
     page.focus("#role-cro-toggle")
+    expect(page.locator("#stream-state")).to_have_attribute("data-state", "live")
+    server.health("DEGRADED")
+    expect(page.locator("#role-ceo .last")).to_contain_text("mode_change")
+    expect(page.locator("#role-cro-toggle")).to_be_focused()
+    # the role button is operable from the keyboard
     page.keyboard.press("Enter")
     expect(page.locator("#confirm-dialog")).to_be_visible()
     expect(page.locator("#confirm-reason")).to_be_focused()

@@ -68,6 +68,7 @@ async function refreshPolicy() {
   try {
     const policy = await call("/policy", { query: { account_id: state.account } });
     if (ticket !== policyTicket) return;
+    announceFreeze(state.policy, policy);
     state.policy = policy;
   } catch (err) {
     if (ticket !== policyTicket) return;
@@ -84,6 +85,15 @@ async function refreshPolicy() {
 }
 
 let timelineTicket = 0;
+// Screen readers hear a freeze or its end once, not on every refresh of the banner.
+function announceFreeze(before, after) {
+  if (!before || before.account_id !== after.account_id) return;
+  const was = before.frozen?.frozen;
+  const is = after.frozen?.frozen;
+  if (!was && is) notify(`Trading frozen on ${after.account_id}: ${after.frozen.triggers.join(", ")}.`);
+  if (was && !is) notify(`Freeze lifted on ${after.account_id}; mode ${after.mode}.`, "ok");
+}
+
 async function refreshTimeline() {
   if (!state.policy) return;
   const ticket = ++timelineTicket;

@@ -1,6 +1,6 @@
 // Role cards: enabled state, enable/disable (the Supervisor is locked), last decision.
 
-import { el, shortTime } from "./util.js";
+import { el, renderIfChanged, shortTime } from "./util.js";
 
 export const ROLES = [
   ["supervisor", "Supervisor", "freezes trading, vetoes unsafe decisions"],
@@ -24,8 +24,10 @@ function lastDecision(decision) {
 // canAct: the key may operate; onToggle(role, enable) asks for confirmation and posts.
 export function renderRoles(root, policy, lastByRole, canAct, onToggle) {
   const enabled = policy?.roles_enabled || {};
-  root.replaceChildren(
-    ...ROLES.map(([role, name, job]) => {
+  const signature = JSON.stringify([enabled, canAct,
+    ROLES.map(([role]) => [lastByRole[role]?.decision_id, lastByRole[role]?.status])]);
+  renderIfChanged(root, signature, () =>
+    ROLES.map(([role, name, job]) => {
       const on = role === "supervisor" ? true : enabled[role] !== false;
       const locked = role === "supervisor";
       let control;
@@ -54,6 +56,5 @@ export function renderRoles(root, policy, lastByRole, canAct, onToggle) {
       el("p", { class: "muted small", text: job }),
       lastDecision(lastByRole[role]),
       control);
-    }),
-  );
+    }));
 }

@@ -1,6 +1,6 @@
 // The policy at a glance: indicators, the frozen banner and the distance-to-limit bars.
 
-import { el, minutesBetween, num, pct, severity, usd, when } from "./util.js";
+import { el, minutesBetween, num, pct, renderIfChanged, severity, usd, when } from "./util.js";
 
 // SPEC §5.1 defaults, used until GET /limits answers.
 export const DEFAULT_LIMITS = {
@@ -72,7 +72,7 @@ export function renderBanner(root, policy, limits, who, onUnfreeze) {
   const frozen = policy?.frozen;
   if (!frozen?.frozen) {
     root.hidden = true;
-    root.replaceChildren();
+    renderIfChanged(root, "", () => []);
     return;
   }
   const m = policy.metrics || {};
@@ -92,7 +92,8 @@ export function renderBanner(root, policy, limits, who, onUnfreeze) {
   );
   const admin = who?.scope === "admin";
   root.hidden = false;
-  root.replaceChildren(
+  const signature = JSON.stringify([frozen, admin, conditions.textContent]);
+  renderIfChanged(root, signature, () => [
     el("div", { class: "banner-head" },
       el("strong", { class: "banner-title", text: "TRADING FROZEN" }),
       el("span", { text: ` since ${when(frozen.since)} - triggers: ${triggers || "n/a"}` })),
@@ -102,7 +103,7 @@ export function renderBanner(root, policy, limits, who, onUnfreeze) {
       ? el("button", { type: "button", id: "banner-unfreeze", class: "danger", onclick: onUnfreeze },
         "Forced unfreeze (admin)...")
       : el("p", { class: "small", text: "Only an admin key can force an unfreeze." }),
-  );
+  ]);
 }
 
 function bar(id, label, used, valueText, limitText) {

@@ -83,3 +83,15 @@ export function severity(used, near = 0.8) {
 export function pretty(value) {
   return JSON.stringify(value, null, 2);
 }
+
+// Re-render `root` only when `signature` changed; keep keyboard focus on the element
+// with the same id, so a periodic refresh never steals focus from an operator.
+export function renderIfChanged(root, signature, build) {
+  if (root.dataset.sig === signature) return false;
+  const active = document.activeElement;
+  const activeId = active && root.contains(active) ? active.id : null;
+  root.replaceChildren(...build());
+  root.dataset.sig = signature;
+  if (activeId) document.getElementById(activeId)?.focus();
+  return true;
+}
