@@ -5,7 +5,7 @@ import { call, followStream, savedKey, saveKey } from "./api.js";
 import { renderChart } from "./chart.js";
 import { DecisionTable } from "./decisions.js";
 import { ROLES, renderRoles } from "./roles.js";
-import { DEFAULT_LIMITS, renderBanner, renderBars, renderIndicators } from "./status.js";
+import { DEFAULT_LIMITS, TRIGGER_WORDS, renderBanner, renderBars, renderIndicators } from "./status.js";
 import { $, debounce, el, throttle } from "./util.js";
 
 const ACCOUNT_ITEM = "federation.account";
@@ -90,7 +90,10 @@ function announceFreeze(before, after) {
   if (!before || before.account_id !== after.account_id) return;
   const was = before.frozen?.frozen;
   const is = after.frozen?.frozen;
-  if (!was && is) notify(`Trading frozen on ${after.account_id}: ${after.frozen.triggers.join(", ")}.`);
+  if (!was && is) {
+    const why = after.frozen.triggers.map((t) => TRIGGER_WORDS[t] || t).join(", ");
+    notify(`Trading frozen on ${after.account_id}: ${why}.`);
+  }
   if (was && !is) notify(`Freeze lifted on ${after.account_id}; mode ${after.mode}.`, "ok");
 }
 

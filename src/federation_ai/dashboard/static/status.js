@@ -60,7 +60,7 @@ function condition(ok, text) {
     text);
 }
 
-const TRIGGER_WORDS = {
+export const TRIGGER_WORDS = {
   drawdown: "drawdown over the limit",
   daily_loss: "daily loss over the limit",
   consecutive_losses: "losing-trade streak",
