@@ -49,7 +49,7 @@ def outbox_kind(adapter: str) -> str:
 def adapter_of(outbox_kind_name: str) -> str | None:
     """``"adapter:ess"`` -> ``"ess"``; anything else -> None."""
     if outbox_kind_name.startswith(OUTBOX_PREFIX):
-        return outbox_kind_name[len(OUTBOX_PREFIX):]
+        return outbox_kind_name[len(OUTBOX_PREFIX) :]
     return None
 
 

@@ -13,6 +13,9 @@ class MemoryBackend:
     description = "memory"
 
     def __init__(self, fail_times: int = 0) -> None:
+        # In-process writes cannot fail (unless an outage drill is set up), so the
+        # service writes them right after commit instead of through the outbox.
+        self.cannot_fail = fail_times == 0
         self.latest: dict[tuple[str, str], dict[str, Any]] = {}
         self.history: list[dict[str, Any]] = []
         self._fail_times = fail_times  # simulated outages, for drills

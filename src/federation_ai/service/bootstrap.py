@@ -86,6 +86,11 @@ async def build_service(
         adapters=adapters.writers,
         on_commit=relay.committed,
         publish_grace_s=PUBLISH_GRACE_S,
+        direct={
+            name: a
+            for name, a in adapters.writers.items()
+            if getattr(a.backend, "cannot_fail", False)
+        },
     )
     runner = Runner(bus, pipeline, metrics, batch_size=cfg.batch_size, block_ms=cfg.block_ms)
     return FederationService(

@@ -31,14 +31,30 @@ from federation_ai.core import (
 from federation_ai.store import Batch, EventRow, EventsAlreadyStoredError, OutboxRow
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
+    from federation_ai.adapters.base import Adapter
     from federation_ai.core import CoreConfig
     from federation_ai.service.broadcast import Broadcaster
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.store import Store
 
 PUBLISH = "publish"
+
+
+def persisted(acct: AccountState) -> dict[str, Any]:
+    """The account's state as stored: without the core's recent-id window.
+
+    The event log is the idempotency authority here: after a restart, an event not
+    newer than the account's last one is looked up in the log, and a newer one that
+    the log already holds is caught at commit. Leaving the window out keeps every
+    batch's state write small.
+    """
+    data = acct.to_json()
+    data["seen"] = []
+    return data
+
+
 INVALID = "invalid"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = structlog.get_logger("federation_ai.pipeline")
@@ -59,6 +75,7 @@ class _Work:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[OutboxRow] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
+    direct: list[tuple[Adapter, dict[str, Any]]] = field(default_factory=list)
 
 
 def _utc(us: int) -> datetime:
@@ -78,6 +95,7 @@ class Pipeline:
         adapters: Collection[str] = tuple(KINDS),
         on_commit: Callable[[list[dict[str, Any]]], None] | None = None,
         publish_grace_s: float = 0.0,
+        direct: Mapping[str, Adapter] | None = None,
     ) -> None:
         self.store = store
         # with a fast publisher (on_commit), the relay leaves publish rows alone this long
@@ -89,6 +107,8 @@ class Pipeline:
         self._metrics = metrics
         self._hub = hub
         self._adapters = frozenset(adapters)
+        # adapters whose writes cannot fail (in-process) skip the outbox: written after commit
+        self._direct = dict(direct or {})
         self._on_commit = on_commit
         self._stale: set[str] = set()  # accounts to re-read: a commit of theirs may have landed
 
@@ -140,7 +160,7 @@ class Pipeline:
             batch = Batch(
                 events=work.events,
                 decisions=work.decisions,
-                states={aid: self.state.accounts[aid].to_json() for aid in work.changed},
+                states={aid: persisted(self.state.accounts[aid]) for aid in work.changed},
                 outbox=work.outbox,
             )
             started = time.perf_counter()
@@ -158,6 +178,8 @@ class Pipeline:
             self._metrics.commit_failures.inc()
             raise
         self._after_commit(events, outcomes, [r.payload for r in work.outbox if r.kind == PUBLISH])
+        for adapter, update in work.direct:
+            await adapter.write(update)
         return outcomes
 
     async def _known(self, events: Sequence[Event]) -> dict[str, set[str]]:
@@ -203,7 +225,7 @@ class Pipeline:
         work.changed.add(event.account_id)
         decisions = [d.to_dict() for d in result.decisions]
         work.decisions.extend(decisions)
-        self._outbox(event, decisions, work.outbox)
+        self._outbox(event, decisions, work)
         return Outcome(PROCESSED, decisions)
 
     def _publish_due(self) -> datetime | None:
@@ -211,8 +233,9 @@ class Pipeline:
             return None
         return datetime.now(UTC) + timedelta(seconds=self.publish_grace_s)
 
-    def _outbox(self, event: Event, decisions: list[dict[str, Any]], out: list[OutboxRow]) -> None:
+    def _outbox(self, event: Event, decisions: list[dict[str, Any]], work: _Work) -> None:
         """One publish row per applied decision, one row per adapter call, in decision order."""
+        out = work.outbox
         trace = event.raw.get("trace_id")
         view: dict[str, Any] | None = None
         for d in decisions:
@@ -227,7 +250,10 @@ class Pipeline:
                 if view is None:
                     view = policy_view(self.state.accounts[event.account_id], self.config)
                 update = policy_update(KINDS[name], d, view)
-                out.append(OutboxRow(outbox_kind(name), d["decision_id"], update))
+                if name in self._direct:
+                    work.direct.append((self._direct[name], update))
+                else:
+                    out.append(OutboxRow(outbox_kind(name), d["decision_id"], update))
 
     async def _reload(self, accounts: set[str]) -> None:
         stored = await self.store.load_states()
