@@ -54,6 +54,17 @@ class Runner:
         self.last_error: str | None = None
         self._retry: list[BusMessage] = []
         self._stopping = asyncio.Event()
+        self._acking: asyncio.Task[None] | None = None
+
+    async def settle(self) -> None:
+        """Wait for the previous batch's acknowledgement (its failure is only logged)."""
+        task, self._acking = self._acking, None
+        if task is None:
+            return
+        try:
+            await task
+        except Exception as exc:  # noqa: BLE001 - unacknowledged messages are redelivered
+            log.warning("ack_failed", error=f"{type(exc).__name__}: {exc}")
 
     def stop(self) -> None:
         self._stopping.set()
@@ -68,12 +79,14 @@ class Runner:
                 self._retry = []
                 delay = RETRY_MIN_S
             except asyncio.CancelledError:
+                await self.settle()
                 raise
             except Exception as exc:  # noqa: BLE001 - the loop must survive store/bus outages
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("batch_failed", error=self.last_error, retry_in_s=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
+        await self.settle()
 
     async def handle(self, messages: list[BusMessage]) -> None:
         """Process one fetched batch. Raises (without acknowledging) if the commit fails."""
@@ -98,8 +111,12 @@ class Runner:
                 await self._dead_letter(msg, reason, "out_of_order")
             else:
                 ack.append(msg)
-        await self.bus.ack(ack)
-        self._retry = []  # a retry after a failed ack finds the events stored: duplicates
+        # The acknowledgement leaves the hot path: the next batch is fetched while it
+        # travels. If it is lost, the messages are claimed again later and recognised
+        # as duplicates by event_id.
+        await self.settle()
+        self._acking = asyncio.create_task(self.bus.ack(ack))
+        self._retry = []
 
     async def _dead_letter(self, msg: BusMessage, reason: str, label: str) -> None:
         await self.bus.dead_letter(msg, reason)

@@ -24,6 +24,7 @@ from federation_ai.store.models import (
     EventsAlreadyStoredError,
     OutboxItem,
 )
+from federation_ai.store.pg_batch import PgBatchWriter
 from federation_ai.store.queries import (
     decision_page,
     encode_cursor,
@@ -68,6 +69,10 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
+        self._pg_batch: PgBatchWriter | None = None
+        if self._dialect == "postgresql":
+            dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._pg_batch = PgBatchWriter(dsn)
         self._insert_events = insert_ignoring(
             self._dialect, schema.events, "account_id", "event_id"
         ).returning(schema.events.c.account_id, schema.events.c.event_id)
@@ -92,6 +97,8 @@ class Store:
         return cls(engine)
 
     async def close(self) -> None:
+        if self._pg_batch is not None:
+            await self._pg_batch.close()
         await self._engine.dispose()
 
     async def __aenter__(self) -> Self:
@@ -145,6 +152,11 @@ class Store:
         states = state_rows(batch, now)
         pending = [outbox.new_row(row, now) for row in batch.outbox]
         if not (events or decisions or states or pending):
+            return
+        if self._pg_batch is not None:
+            inserted = await self._pg_batch.write(events, decisions, states, pending)
+            if len(inserted) < len(events):
+                raise EventsAlreadyStoredError(_not_inserted(events, inserted))
             return
         async with write_transaction(self._engine) as conn:
             if events:
