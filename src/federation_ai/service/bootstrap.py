@@ -92,7 +92,14 @@ async def build_service(
             if getattr(a.backend, "cannot_fail", False)
         },
     )
-    runner = Runner(bus, pipeline, metrics, batch_size=cfg.batch_size, block_ms=cfg.block_ms)
+    runner = Runner(
+        bus,
+        pipeline,
+        metrics,
+        batch_size=cfg.batch_size,
+        block_ms=cfg.block_ms,
+        after_commit=relay.flush_fast,
+    )
     return FederationService(
         settings, store, bus, adapters, pipeline, runner, relay, metrics, hub, owned=tuple(owned)
     )

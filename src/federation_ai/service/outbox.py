@@ -99,6 +99,7 @@ class OutboxRelay:
         self._fast: list[dict[str, Any]] = []
         self._fast_ready = asyncio.Event()
         self._fast_ok = True
+        self._fast_lock = asyncio.Lock()
         # decision ids the fast path published: the relay marks their rows done
         # without publishing them again (bounded; a miss only costs a deduplicated re-publish)
         self._published: OrderedDict[str, None] = OrderedDict()
@@ -125,9 +126,18 @@ class OutboxRelay:
         while not self._stopping:
             await self._fast_ready.wait()
             self._fast_ready.clear()
+            await self.flush_fast()
+
+    async def flush_fast(self) -> None:
+        """Publish what is committed and not yet published, in commit order.
+
+        The bus consumer calls this right after its commit (before the next fetch);
+        ``run_fast`` covers the other writers (the HTTP ingest path).
+        """
+        async with self._fast_lock:
             batch, self._fast = self._fast, []
             if not batch or not self._fast_ok:
-                continue
+                return
             try:
                 self.metrics.published.inc(await self.bus.publish_decisions(batch))
                 for message in batch:

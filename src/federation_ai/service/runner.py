@@ -17,6 +17,8 @@ from federation_ai.bus import envelope_to_event_dict
 from federation_ai.core import OUT_OF_ORDER, Event, InvalidEvent, parse_event
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from federation_ai.bus import BusMessage, EventBus
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.pipeline import Pipeline
@@ -43,9 +45,12 @@ class Runner:
         bus: EventBus,
         pipeline: Pipeline,
         metrics: ServiceMetrics,
+        *,
         batch_size: int = 500,
         block_ms: int = 100,
+        after_commit: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        self.after_commit = after_commit  # e.g. publish the batch's decisions at once
         self.bus = bus
         self.pipeline = pipeline
         self.metrics = metrics
@@ -102,6 +107,8 @@ class Runner:
         self._retry = [m for m, _ in valid]  # until committed
         async with self.pipeline.lock:
             outcomes = await self.pipeline.run([e for _, e in valid])
+        if self.after_commit is not None:
+            await self.after_commit()
         ack: list[BusMessage] = []
         for (msg, event), outcome in zip(valid, outcomes, strict=True):
             if outcome.error is not None:
