@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from federation_ai.core import ConfigError
-from federation_ai.settings import load_settings, redact_url
+from federation_ai.cli.common import database_url
+from federation_ai.settings import redact_url
 
 
 async def _upgrade(url: str) -> str | None:
@@ -22,6 +22,7 @@ async def _upgrade(url: str) -> str | None:
         return await store.schema_revision()
     finally:
         await store.close()
+
 
 H_DB = "database URL (default: from the config)"
 H_JSON = "print the full report as JSON"
@@ -37,12 +38,7 @@ def register(app: typer.Typer) -> None:
         config: Annotated[Path | None, typer.Option("--config", help="TOML config file")] = None,
     ) -> None:
         """Migrate the schema to the newest revision (safe to run again)."""
-        try:
-            settings = load_settings(config)
-        except ConfigError as exc:
-            print(f"error: configuration: {exc}", file=sys.stderr)
-            raise typer.Exit(2) from None
-        url = db or settings.service.database_url()
+        url = database_url(db, config)
         try:
             revision = asyncio.run(_upgrade(url))
         except (OSError, ValueError, RuntimeError) as exc:

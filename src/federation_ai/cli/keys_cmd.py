@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from federation_ai.core import ConfigError
-from federation_ai.settings import load_settings, redact_url
+from federation_ai.cli.common import database_url
+from federation_ai.settings import redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -26,12 +26,7 @@ SCOPES = ("viewer", "operator", "admin")
 
 
 def _database_url(db: str | None, config: Path | None) -> str:
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        print(f"error: configuration: {exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
-    return db or settings.service.database_url()
+    return database_url(db, config)
 
 
 def _with_store(url: str, work: Callable[[Store], Awaitable[Any]]) -> Any:

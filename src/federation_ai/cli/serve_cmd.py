@@ -38,6 +38,7 @@ def _demo_start_us(service: FederationService) -> int:
 
 GC_GEN0_THRESHOLD = 50_000
 
+
 async def _serve(settings: Settings, *, demo: bool, namespace: str, headless: bool) -> None:
     import structlog  # noqa: PLC0415 - configured by the caller first
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from federation_ai.core import ConfigError
-from federation_ai.settings import load_settings, redact_url
+from federation_ai.cli.common import settings_or_exit
+from federation_ai.settings import redact_url
 
 if TYPE_CHECKING:
     from federation_ai.core import CoreConfig
@@ -30,6 +30,7 @@ async def _verify(url: str, config: CoreConfig) -> VerifyReport:
     finally:
         await store.close()
 
+
 H_DB = "database URL (default: from the config)"
 H_JSON = "print the full report as JSON"
 
@@ -42,11 +43,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help=H_JSON)] = False,
     ) -> None:
         """Replay the stored events through a fresh core; exit 1 on any difference."""
-        try:
-            settings = load_settings(config)
-        except ConfigError as exc:
-            print(f"error: configuration: {exc}", file=sys.stderr)
-            raise typer.Exit(2) from None
+        settings = settings_or_exit(config)
         url = db or settings.service.database_url()
         try:
             report = asyncio.run(_verify(url, settings.core))
