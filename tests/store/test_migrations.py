@@ -48,9 +48,11 @@ async def test_migrated_schema_matches_table_definitions(store: Store) -> None:
     assert differences == []
 
 
+@pytest.mark.parametrize(
+    "backend_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 async def test_json_columns_use_jsonb_on_postgresql(store: Store) -> None:
-    if store.dialect != "postgresql":
-        pytest.skip("PostgreSQL-only check")
+    assert store.dialect == "postgresql"
     async with store.engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -68,9 +70,9 @@ async def test_json_columns_use_jsonb_on_postgresql(store: Store) -> None:
     }
 
 
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(store: Store) -> None:
-    if store.dialect != "sqlite":
-        pytest.skip("SQLite-only check")
+    assert store.dialect == "sqlite"
     async with store.engine.connect() as conn:
         assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
