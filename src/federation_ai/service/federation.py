@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from federation_ai.store import Store
 
 log = structlog.get_logger("federation_ai.service")
-MONITOR_INTERVAL_S = 1.0
+MONITOR_INTERVAL_S = 2.0  # bus lag and outbox backlog figures for status and metrics
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,8 @@ class OutboxRelay:
         metrics: ServiceMetrics,
         *,
         batch_size: int = 1000,
-        idle_s: float = 0.5,
+        idle_s: float = 0.1,
+        scan_s: float = 1.0,
         backoff_s: float = 1.0,
         max_backoff_s: float = 300.0,
         clock: Callable[[], datetime] = _now,
@@ -86,7 +87,8 @@ class OutboxRelay:
         self.adapters = adapters
         self.metrics = metrics
         self.batch_size = batch_size
-        self.idle_s = idle_s
+        self.idle_s = idle_s  # how often fast-published rows are marked done (small UPDATEs)
+        self.scan_s = scan_s  # how often the store is scanned for due rows while all is well
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.clock = clock
@@ -154,22 +156,35 @@ class OutboxRelay:
         return timedelta(seconds=min(self.max_backoff_s, self.backoff_s * 2**attempts))
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_scan = float("-inf")
+        woken = True
         while not self._stopping:
+            # Scan for due rows when asked, when behind, when the fast path is off, or
+            # every scan_s; otherwise a round only marks fast-published rows done.
+            scan = (
+                woken
+                or self._backlog
+                or not self._fast_ok
+                or loop.time() - last_scan >= self.scan_s
+            )
             try:
-                busy = await self.relay_once()
+                busy = await self.relay_once(scan=scan)
+                if scan:
+                    last_scan = loop.time()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the relay must survive store outages
                 log.warning("outbox_round_failed", error=f"{type(exc).__name__}: {exc}")
                 busy = False
+            woken = False
             if not (busy and self._backlog):
-                # A partial round means the relay has caught up: wait for the next round
-                # (or a wake-up) instead of polling the store after every commit.
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
                 # cancellation that arrives as the wait completes.
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.idle_s):
                         await self._wake.wait()
+                        woken = True
                 self._wake.clear()
 
     def request_stop(self) -> None:
@@ -183,13 +198,15 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await task
 
-    async def relay_once(self) -> bool:
+    async def relay_once(self, *, scan: bool = True) -> bool:
         """One round; True if it published or dispatched anything (look again at once)."""
         commits = self._commits
         if self._published:
             # rows the fast path already published: one UPDATE, no payloads read
             ids, self._published = list(self._published), OrderedDict()
             await self.store.outbox_done_for(PUBLISH, ids)
+        if not scan:
+            return False
         due = await self.store.due_outbox(self.clock(), self.batch_size)
         self._backlog = len(due) >= self.batch_size
         items = [i for i in due if i.id not in self._in_flight]
