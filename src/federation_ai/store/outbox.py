@@ -1,10 +1,15 @@
-"""Outbox: work committed with a batch and delivered afterwards, retried until done."""
+"""Outbox: work committed with a batch and delivered afterwards, retried until done.
+
+A row that is done is deleted: the table holds only pending work, so scans stay
+small and marking done is the cheapest write PostgreSQL has (the decisions, the
+audit trail, live in their own table).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import RowMapping, func, select, update
+from sqlalchemy import RowMapping, delete, func, select, update
 
 from federation_ai.store import schema
 from federation_ai.store.engine import write_transaction
@@ -67,7 +72,7 @@ async def mark_done(engine: AsyncEngine, ids: Sequence[int]) -> None:
     async with write_transaction(engine) as conn:
         for start in range(0, len(unique), CHUNK):
             chunk = unique[start : start + CHUNK]
-            await conn.execute(update(t).where(t.c.id.in_(chunk)).values(done=True))
+            await conn.execute(delete(t).where(t.c.id.in_(chunk)))
 
 
 async def mark_done_by_decision(
@@ -80,7 +85,7 @@ async def mark_done_by_decision(
     async with write_transaction(engine) as conn:
         for start in range(0, len(unique), CHUNK):
             chunk = unique[start : start + CHUNK]
-            stmt = update(t).where(t.c.kind == kind, t.c.decision_id.in_(chunk)).values(done=True)
+            stmt = delete(t).where(t.c.kind == kind, t.c.decision_id.in_(chunk))
             await conn.execute(stmt)
 
 
