@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """One contract suite for both event-bus backends (in-memory and Redis Streams).
 
 Redis comes from ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``); every test

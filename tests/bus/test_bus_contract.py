@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Behaviour every EventBus backend must show (run against memory and Redis)."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Seed stream envelope -> SPEC §2 event envelope, and decision envelope encoding."""
 
 from __future__ import annotations

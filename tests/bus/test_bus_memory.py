@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """In-memory backend with a controlled clock: claim timing and read-ahead details."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001  (no per-file copyright headers in this project)
 """Redis-only: interoperability with plain redis-py producers and operators."""
 
 from __future__ import annotations

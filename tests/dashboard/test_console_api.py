@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -11,19 +11,10 @@ from federation_ai.api import create_app
 from federation_ai.api.security import generate_key, hash_key
 from federation_ai.service import FederationService, build_service
 from federation_ai.settings import load_settings
+from tests.api.helpers import snapshot
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-
-
-def snap(event_id: str, ts: str, equity: float, account: str = "default", **extra: Any) -> dict[str, Any]:
-    return {
-        "event_type": "portfolio.snapshot_updated",
-        "event_id": event_id,
-        "account_id": account,
-        "timestamp": ts,
-        "payload": {"total_equity": equity, **extra},
-    }
 
 
 @pytest.fixture
@@ -89,8 +80,8 @@ async def test_limits_are_the_configured_thresholds(client, keys):
 
 
 async def test_accounts_lists_every_account(client, service, keys):
-    await service.ingest(snap("a-1", "2024-03-01T12:00:00Z", 10_000.0, account="desk-b"))
-    await service.ingest(snap("d-1", "2024-03-01T12:00:00Z", 10_000.0))
+    await service.ingest(snapshot("a-1", "2024-03-01T12:00:00Z", 10_000.0, account="desk-b"))
+    await service.ingest(snapshot("d-1", "2024-03-01T12:00:00Z", 10_000.0))
     body = (await client.get("/api/federation/accounts", headers=auth(keys["viewer"]))).json()
     assert body == {"accounts": ["default", "desk-b"]}
 
@@ -98,9 +89,9 @@ async def test_accounts_lists_every_account(client, service, keys):
 async def test_timeline_matches_the_core_metrics_and_marks_the_freeze(client, service, keys):
     equities = [10_000.0, 10_500.0, 10_200.0, 11_000.0, 9_000.0]
     for n, equity in enumerate(equities):
-        await service.ingest(snap(f"s-{n}", f"2024-03-01T12:0{n}:00Z", equity))
+        await service.ingest(snapshot(f"s-{n}", f"2024-03-01T12:0{n}:00Z", equity))
     # a deposit is not a profit: NAV stays flat
-    await service.ingest(snap("s-5", "2024-03-01T12:05:00Z", 10_000.0, net_flow=1_000.0))
+    await service.ingest(snapshot("s-5", "2024-03-01T12:05:00Z", 10_000.0, net_flow=1_000.0))
     r = await client.get("/api/federation/timeline", headers=auth(keys["viewer"]))
     assert r.status_code == 200
     body = r.json()
@@ -117,7 +108,7 @@ async def test_timeline_matches_the_core_metrics_and_marks_the_freeze(client, se
     freeze = next(m for m in body["marks"] if m["kind"] == "freeze")
     assert freeze["label"].startswith("FROZEN: drawdown")
     # incremental: a later snapshot extends the cached series
-    await service.ingest(snap("s-6", "2024-03-01T12:06:00Z", 10_100.0))
+    await service.ingest(snapshot("s-6", "2024-03-01T12:06:00Z", 10_100.0))
     again = (await client.get("/api/federation/timeline?limit=2", headers=auth(keys["viewer"]))).json()
     assert [p["equity"] for p in again["points"]] == [10_000.0, 10_100.0]
 
@@ -125,12 +116,12 @@ async def test_timeline_matches_the_core_metrics_and_marks_the_freeze(client, se
 async def test_timeline_follows_a_peak_reset(client, service, keys):
     # operator commands are stamped now (or the account's last event time): use the future
     for n, equity in enumerate([10_000.0, 9_600.0]):
-        await service.ingest(snap(f"s-{n}", f"2099-03-01T12:0{n}:00Z", equity))
+        await service.ingest(snapshot(f"s-{n}", f"2099-03-01T12:0{n}:00Z", equity))
     r = await client.post(
         "/api/federation/peak/reset", json={"reason": "new baseline"}, headers=auth(keys["admin"])
     )
     assert r.status_code == 200, r.text
-    await service.ingest(snap("s-2", "2099-03-01T12:09:00Z", 9_500.0))
+    await service.ingest(snapshot("s-2", "2099-03-01T12:09:00Z", 9_500.0))
     points = (await client.get("/api/federation/timeline", headers=auth(keys["viewer"]))).json()["points"]
     assert points[-1]["drawdown"] == pytest.approx(1 - 9_500 / 9_600)
     assert points[-1]["drawdown"] == pytest.approx(service.policy("default")["metrics"]["drawdown"])
