@@ -102,6 +102,7 @@ class OutboxRelay:
         self._fast_ready = asyncio.Event()
         self._fast_ok = True
         self._fast_lock = asyncio.Lock()
+        self._round_lock = asyncio.Lock()  # one relay round at a time (run loop vs drain)
         # decision ids the fast path published: the relay marks their rows done
         # without publishing them again (bounded; a miss only costs a deduplicated re-publish)
         self._published: OrderedDict[str, None] = OrderedDict()
@@ -200,6 +201,10 @@ class OutboxRelay:
 
     async def relay_once(self, *, scan: bool = True) -> bool:
         """One round; True if it published or dispatched anything (look again at once)."""
+        async with self._round_lock:
+            return await self._round(scan=scan)
+
+    async def _round(self, *, scan: bool) -> bool:
         commits = self._commits
         if self._published:
             # rows the fast path already published: one UPDATE, no payloads read
@@ -226,7 +231,12 @@ class OutboxRelay:
         return bool(publish or by_adapter)
 
     async def drain(self) -> None:
-        """Relay until nothing is due and no adapter call is in flight (tests, shutdown)."""
+        """Relay until nothing is due and no adapter call is in flight (tests, shutdown).
+
+        The fast path is flushed first (its lock also waits for a flush in flight), so
+        rows it publishes are marked done here instead of waiting out the grace period.
+        """
+        await self.flush_fast()
         while await self.relay_once() or self._tasks:
             if self._tasks:
                 await asyncio.gather(*self._tasks.values(), return_exceptions=True)
