@@ -1,14 +1,18 @@
-"""PostgreSQL hot path for ``commit_batch``: one transaction, four array-``unnest`` inserts.
+"""PostgreSQL hot path for ``commit_batch``: ONE statement, one round trip.
 
 The batch is the live service's hot path (one per fetched batch of events). SQLAlchemy
 Core stays the store's language everywhere else; here a dedicated asyncpg connection
-sends each table's rows as column arrays in a single statement, which costs about a
-third of the same work through the engine (measured on the reference machine).
+sends each table's rows as column arrays, and the four inserts travel as data-modifying
+CTEs of a single statement. A single statement is its own transaction, so the batch
+costs one network round trip and one commit instead of six round trips (BEGIN, four
+INSERTs, COMMIT): measured on the reference machine, that halves the commit time.
+
+The event log's insert has no conflict clause: an event already logged fails the whole
+statement (nothing lands), and the writer then looks up which events were there.
 """
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -29,7 +33,7 @@ _TABLES: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
             ("envelope", "jsonb"),
             ("outcome", "text"),
         ),
-        "ON CONFLICT (account_id, event_id) DO NOTHING RETURNING account_id, event_id",
+        "",  # a logged event fails the statement: see PgBatchWriter.write
     ),
     "federation_decisions": (
         (
@@ -75,14 +79,29 @@ _TABLES: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
 }
 
 
-def _statement(table: str) -> str:
-    columns, tail = _TABLES[table]
-    names = ", ".join(f'"{name}"' for name, _ in columns)
-    arrays = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(columns, 1))
-    return f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}"  # noqa: S608 - names are constants
+_ORDER = ("federation_events", "federation_decisions", "federation_state", "federation_outbox")
 
 
-_SQL = {table: _statement(table) for table in _TABLES}
+def _statement() -> str:
+    parts: list[str] = []
+    n = 0
+    for table in _ORDER:
+        columns, tail = _TABLES[table]
+        names = ", ".join(f'"{name}"' for name, _ in columns)
+        arrays = ", ".join(f"${n + i}::{kind}[]" for i, (_, kind) in enumerate(columns, 1))
+        n += len(columns)
+        insert = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}"  # noqa: S608 - names are constants
+        parts.append(f"w_{table} AS ({insert})")
+    return "WITH " + ", ".join(parts) + " SELECT 1"
+
+
+_SQL = _statement()
+_EVENTS_UNIQUE = "uq_federation_events_account_id_event_id"
+_LOGGED = (
+    "SELECT e.account_id, e.event_id FROM federation_events e "
+    "JOIN unnest($1::text[], $2::text[]) AS k(account_id, event_id) "
+    "ON e.account_id = k.account_id AND e.event_id = k.event_id"
+)
 
 
 def _json(value: Any) -> str:
@@ -97,7 +116,7 @@ def _arrays(table: str, rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
 
 
 class PgBatchWriter:
-    """Writes one batch per transaction on its own connection (re-opened after an error)."""
+    """Writes one batch per statement on its own connection (re-opened after an error)."""
 
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
@@ -115,52 +134,41 @@ class PgBatchWriter:
         states: Sequence[dict[str, Any]],
         outbox: Sequence[dict[str, Any]],
     ) -> set[tuple[str, str]]:
-        """Insert everything in one transaction; returns the event keys actually inserted.
+        """Insert everything atomically; returns the event keys actually inserted.
 
-        If an event is already logged, the transaction is rolled back and the returned
-        set is smaller than ``events``: the caller reports which ones.
+        If an event is already logged, nothing is written and the returned set is
+        smaller than ``events``: the caller reports which ones.
         """
-        try:  # encode everything before the transaction starts
-            arrays = {
-                table: _arrays(table, rows)
-                for table, rows in (
-                    ("federation_events", events),
-                    ("federation_decisions", decisions),
-                    ("federation_state", states),
-                    ("federation_outbox", outbox),
-                )
-                if rows
-            }
+        try:  # encode everything before anything is sent
+            arrays = [
+                column
+                for table, rows in zip(_ORDER, (events, decisions, states, outbox), strict=True)
+                for column in _arrays(table, rows)
+            ]
         except TypeError as exc:
             raise StatementError(
                 "value is not JSON serializable", "commit_batch", None, exc
             ) from exc
         conn = await self._connection()
-        tx = conn.transaction()
-        await tx.start()
         try:
-            inserted: set[tuple[str, str]] = set()
-            if events:
-                found = await conn.fetch(_SQL["federation_events"], *arrays["federation_events"])
-                inserted = {(r["account_id"], r["event_id"]) for r in found}
-                if len(inserted) < len(events):
-                    await tx.rollback()  # the caller reports the events already logged
-                    return inserted
-            for table in ("federation_decisions", "federation_state", "federation_outbox"):
-                if table in arrays:
-                    await conn.execute(_SQL[table], *arrays[table])
-            await tx.commit()
+            await conn.execute(_SQL, *arrays)
+        except asyncpg.UniqueViolationError as exc:
+            keys = [(e["account_id"], e["event_id"]) for e in events]
+            if exc.constraint_name == _EVENTS_UNIQUE:
+                logged = {
+                    (r["account_id"], r["event_id"])
+                    for r in await conn.fetch(_LOGGED, *map(list, zip(*keys, strict=True)))
+                }
+                if logged or len(set(keys)) < len(keys):
+                    return set(keys) - logged  # the caller reports the others
+            raise IntegrityError("commit_batch", None, exc) from exc
         except asyncpg.IntegrityConstraintViolationError as exc:
-            await tx.rollback()
             # the same error type the engine raises for the other backends
             raise IntegrityError("commit_batch", None, exc) from exc
         except BaseException:
-            if not conn.is_closed():
-                with contextlib.suppress(asyncpg.InterfaceError, OSError):
-                    await tx.rollback()
-            await self.close()  # a fresh connection next time
+            await self.close()  # the statement may be half-sent: a fresh connection next time
             raise
-        return inserted
+        return {(e["account_id"], e["event_id"]) for e in events}
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
