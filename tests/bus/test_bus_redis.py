@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.bus.test_bus_contract import decision
 
-from federation_ai.bus import envelope_to_event_dict, group_name, stream_key
+from federation_ai.bus import DECISION_STREAM, envelope_to_event_dict, group_name, stream_key
 
 pytestmark = pytest.mark.redis
 
@@ -77,3 +78,18 @@ async def test_refreshing_a_held_entry_keeps_owner_and_delivery_count(redis_back
     key = redis_backend.namespace + stream_key(SNAP)
     (row,) = await redis_backend.redis.xpending_range(key, group_name(SNAP), "-", "+", 10)
     assert (row["consumer"], row["times_delivered"]) == ("c1", 1)
+
+
+async def test_reading_and_publishing_survive_a_redis_that_lost_its_scripts(
+    redis_backend, drain
+):
+    """Reads and publishes run server-side scripts by SHA; a flushed cache reloads them."""
+    bus = await redis_backend.started("c1")
+    await redis_backend.redis.script_flush()
+    msg_id = await bus.publish_event(SNAP, {"payload": "{}"})
+    assert [m.message_id for m in await drain(bus, lambda seen: len(seen) >= 1)] == [msg_id]
+    await redis_backend.redis.script_flush()
+    assert await bus.publish_decisions([decision(1), decision(2)]) == 2
+    assert await bus.publish_decisions([decision(2)]) == 0  # loaded once, still idempotent
+    entries = await bus.read_stream(DECISION_STREAM)
+    assert [json.loads(f["payload"])["decision_id"] for _, f in entries] == ["dec-1", "dec-2"]

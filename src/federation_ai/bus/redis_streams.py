@@ -2,17 +2,21 @@
 
 Each input stream has its own consumer group (``quantum:group:federation-ai:<type>``).
 XREADGROUP names one group per call, so the non-blocking reads of all streams go
-out as one MULTI pipeline, which also notes each stream's last id; when all come
-back empty, one ``XREAD BLOCK`` over all streams from those ids waits for the
-next entry, so nothing written in between is missed.
+out as one server-side script (atomic, one command to encode and one reply to
+parse), which also notes each stream's last id; when all come back empty, one
+``XREAD BLOCK`` over all streams from those ids waits for the next entry, so
+nothing written in between is missed. Scripts are sent by SHA; a Redis that lost
+its script cache answers NOSCRIPT and gets the script once.
 """
 
 from __future__ import annotations
 
+from hashlib import sha1
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from federation_ai.bus._consumer import Batches, ConsumerCore
 from federation_ai.bus.base import (
@@ -49,6 +53,27 @@ redis.call('SET', KEYS[1], id, 'PX', ARGV[1])
 return id
 """
 
+# Non-blocking read of every input stream for one consumer, plus each stream's last id.
+# KEYS: the streams; ARGV[1] consumer, ARGV[2] count, ARGV[3..] each stream's group.
+_READ_ALL = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local got = redis.call('XREADGROUP', 'GROUP', ARGV[2 + i], ARGV[1], 'COUNT', ARGV[2],
+                         'STREAMS', key, '>')
+  local tail = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
+  out[i] = {got and got[1][2] or {}, tail[1] and tail[1][1] or '0-0'}
+end
+return out
+"""
+
+
+def _sha(script: str) -> str:
+    return sha1(script.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
+
+
+_PUBLISH_SHA, _READ_ALL_SHA = _sha(_PUBLISH_ONCE), _sha(_READ_ALL)
+
+
 Raw = list[tuple[str, dict[str, str]]]
 
 
@@ -62,6 +87,14 @@ def _entries(raw: Any) -> Raw:
         (_s(entry_id), {_s(k): _s(v) for k, v in (fields or {}).items()})
         for entry_id, fields in raw or []
         if entry_id is not None
+    ]
+
+
+def _flat_entries(raw: Any) -> Raw:
+    """Entries as a script returns them: ``[id, [field, value, ...]]``."""
+    return [
+        (_s(entry_id), {_s(k): _s(v) for k, v in zip(flat[::2], flat[1::2], strict=True)})
+        for entry_id, flat in raw or []
     ]
 
 
@@ -98,7 +131,6 @@ class RedisStreamsBus(ConsumerCore):
         self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
         self.namespace = namespace
         self.group_start_id = group_start_id
-        self._publish_once = self.redis.register_script(_PUBLISH_ONCE)
 
     def _stream(self, event_type: str) -> str:
         return self.namespace + stream_key(event_type)
@@ -147,21 +179,20 @@ class RedisStreamsBus(ConsumerCore):
 
     async def _read_new(self, event_types: list[str], count: int, block_ms: int) -> Batches:
         keys = [self._stream(et) for et in event_types]
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for et, key in zip(event_types, keys, strict=True):
-                pipe.xreadgroup(group_name(et), self.consumer, {key: ">"}, count=count)
-            for key in keys:
-                pipe.xrevrange(key, count=1)
-            replies = await pipe.execute()
-        raws = [_read_reply(r) for r in replies[: len(keys)]]
+        args: list[EncodableT] = [self.consumer, count, *(group_name(et) for et in event_types)]
+        try:
+            replies = await self.redis.evalsha(_READ_ALL_SHA, len(keys), *keys, *args)
+        except NoScriptError:
+            await self.redis.script_load(_READ_ALL)
+            replies = await self.redis.evalsha(_READ_ALL_SHA, len(keys), *keys, *args)
+        raws = [_flat_entries(entries) for entries, _tail in replies]
         if block_ms <= 0 or any(raws):
             return {
                 et: await self._messages(et, raw, 1)
                 for et, raw in zip(event_types, raws, strict=True)
             }
         last: dict[KeyT, StreamIdT] = {
-            key: (_s(tail[0][0]) if tail else "0-0")
-            for key, tail in zip(keys, replies[len(keys) :], strict=True)
+            key: _s(tail) for key, (_entries, tail) in zip(keys, replies, strict=True)
         }
         if await self.redis.xread(last, count=1, block=block_ms):
             return await self._read_new(event_types, count, 0)
@@ -227,14 +258,30 @@ class RedisStreamsBus(ConsumerCore):
         if not prepared:
             return 0
         stream = self.namespace + DECISION_STREAM
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for d, fields in zip(decisions, prepared, strict=True):
-                marker = self.namespace + published_key(str(d["decision_id"]))
-                args: list[EncodableT] = [self.dedup_ttl_ms, self.maxlen]
-                args.extend(chain.from_iterable(fields.items()))
-                await self._publish_once(keys=[marker, stream], args=args, client=pipe)
-            replies = await pipe.execute()
+        calls: list[list[EncodableT]] = []
+        for d, fields in zip(decisions, prepared, strict=True):
+            marker = self.namespace + published_key(str(d["decision_id"]))
+            call: list[EncodableT] = [marker, stream, self.dedup_ttl_ms, self.maxlen]
+            call.extend(chain.from_iterable(fields.items()))
+            calls.append(call)
+        # EVALSHA straight away (one round trip); redis-py's Script objects would ask
+        # SCRIPT EXISTS first on every pipeline. A Redis that lost its script cache
+        # answers NOSCRIPT: load the script once and send again (the marker makes a
+        # repeat harmless).
+        replies = await self._evalsha_all(calls)
+        if any(isinstance(r, NoScriptError) for r in replies):
+            await self.redis.script_load(_PUBLISH_ONCE)
+            replies = await self._evalsha_all(calls)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
         return sum(reply is not None for reply in replies)
+
+    async def _evalsha_all(self, calls: list[list[EncodableT]]) -> list[Any]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for call in calls:
+                pipe.evalsha(_PUBLISH_SHA, 2, *call)
+            return await pipe.execute(raise_on_error=False)
 
     async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
         return _s(await self.redis.xadd(self._stream(event_type), dict(fields)))  # type: ignore[arg-type]
