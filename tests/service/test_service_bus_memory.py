@@ -93,3 +93,39 @@ async def test_commit_without_ack_is_redelivered_and_recognised(tmp_path):
         assert second.pipeline.events_processed == 0
     finally:
         await second.stop()
+
+
+async def test_decisions_left_unpublished_by_a_crash_go_out_first_and_in_order(tmp_path):
+    """Committed but never published (a crash right after the commit): the restarted
+    service publishes them before any newer decision, so the stream keeps commit order."""
+    events = load_events()
+    half = len(events) // 2
+    broker = _broker()
+    bus = InMemoryBus("svc", broker=broker)
+    first = await build_service(settings_for(tmp_path), bus=bus)
+    await first.pipeline.load()
+    await bus.start()
+    for envelope in events[:half]:
+        await bus.publish_event(envelope["event_type"], seed_fields(envelope))
+    messages = await bus.fetch(100, 0)
+    async with first.pipeline.lock:  # commit, then "crash" before publishing or acking
+        await first.pipeline.run([validate(m) for m in messages])
+    await first.stop()
+    assert await bus.read_stream(DECISION_STREAM) == []
+
+    restarted_bus = InMemoryBus("svc", broker=broker)
+    second = await build_service(settings_for(tmp_path), bus=restarted_bus)
+    await second.start()
+    try:
+        for envelope in events[half:]:
+            await restarted_bus.publish_event(envelope["event_type"], seed_fields(envelope))
+        await _until(lambda: second.pipeline.events_processed == len(events) - half)
+        await second.relay.drain()
+        published = [json.loads(f["payload"]) for _, f in await bus.read_stream(DECISION_STREAM)]
+        expected = clean_replay(events)
+        assert [d["decision_id"] for d in published] == [
+            d["decision_id"] for d in expected if d["status"] == "applied"
+        ]
+        assert await second.store.outbox_stats() == {}
+    finally:
+        await second.stop()

@@ -31,6 +31,21 @@ async def test_due_items_come_oldest_first_and_respect_the_limit(store: Store) -
     assert [i.decision_id for i in later][-1] == "later"
 
 
+async def test_pending_items_of_a_kind_come_in_commit_order_due_or_not(store: Store) -> None:
+    later = NOW + timedelta(minutes=5)
+    await store.commit_batch(Batch(outbox=_rows("publish", "d1", at=later)))
+    await store.commit_batch(Batch(outbox=_rows("adapter:ess", "d1", "d2")))
+    await store.commit_batch(Batch(outbox=_rows("publish", "d2", "d3")))
+    pending = await store.pending_outbox("publish")
+    assert [i.decision_id for i in pending] == ["d1", "d2", "d3"]
+    assert pending[0].next_attempt_at == later
+    assert [i.decision_id for i in await store.pending_outbox("publish", limit=1)] == ["d1"]
+    await store.outbox_done([pending[0].id])
+    assert [i.decision_id for i in await store.pending_outbox("publish")] == ["d2", "d3"]
+    due = await store.due_outbox(NOW, skip_kind="publish")
+    assert [(i.kind, i.decision_id) for i in due] == [("adapter:ess", "d1"), ("adapter:ess", "d2")]
+
+
 async def test_done_items_are_no_longer_due(store: Store) -> None:
     await store.commit_batch(Batch(outbox=_rows("publish", "d1", "d2", "d3")))
     due = await store.due_outbox(NOW)

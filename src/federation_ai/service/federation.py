@@ -79,6 +79,7 @@ class FederationService:
         accounts = await self.pipeline.load()
         await self.bus.start()
         await self._bootstrap_snapshots()
+        await self.relay.recover()
         self.started_at = datetime.now(UTC).isoformat()
         self._spawn(self.runner.run(), "consumer")
         self._spawn(self.relay.run(), "outbox")

@@ -143,6 +143,7 @@ class OutboxRelay:
                 return
             try:
                 self.metrics.published.inc(await self.bus.publish_decisions(batch))
+                self.publish_error = None
                 for message in batch:
                     self._published[message["decision_id"]] = None
                 while len(self._published) > PUBLISHED_MEMORY:
@@ -212,23 +213,50 @@ class OutboxRelay:
             await self.store.outbox_done_for(PUBLISH, ids)
         if not scan:
             return False
-        due = await self.store.due_outbox(self.clock(), self.batch_size)
-        self._backlog = len(due) >= self.batch_size
-        items = [i for i in due if i.id not in self._in_flight]
-        publish = [i for i in items if i.kind == PUBLISH]
-        by_adapter: dict[str, list[OutboxItem]] = {}
-        for item in items:
-            name = adapter_of(item.kind)
-            if name is not None and name not in self._tasks:
-                by_adapter.setdefault(name, []).append(item)
-        if publish:
-            await self._publish(publish)
-        elif not self._fast_ok and commits == self._commits and self.publish_error is None:
+        published = await self._publish_in_order()
+        if published is None and not self._fast_ok and commits == self._commits:
             self._fast_ok = True  # every committed row is published: back to the fast path
+        due = await self.store.due_outbox(self.clock(), self.batch_size, skip_kind=PUBLISH)
+        self._backlog = self._backlog or len(due) >= self.batch_size
+        by_adapter: dict[str, list[OutboxItem]] = {}
+        for item in due:
+            name = adapter_of(item.kind)
+            if item.id not in self._in_flight and name is not None and name not in self._tasks:
+                by_adapter.setdefault(name, []).append(item)
         for name, rows in by_adapter.items():
             self._in_flight.update(r.id for r in rows)
             self._tasks[name] = asyncio.create_task(self._deliver(name, rows))
-        return bool(publish or by_adapter)
+        return bool(published or by_adapter)
+
+    async def _publish_in_order(self) -> bool | None:
+        """Publish pending rows in commit order, if the oldest one is due.
+
+        A row not yet due (within the fast path's grace, or backing off after a failure)
+        holds back every newer one, so the stream keeps commit order. Returns None when
+        nothing is pending, else whether anything was published.
+        """
+        rows = await self.store.pending_outbox(PUBLISH, self.batch_size)
+        self._backlog = len(rows) >= self.batch_size
+        if not rows:
+            return None
+        if rows[0].next_attempt_at > self.clock():
+            return False
+        await self._publish(rows)
+        return self.publish_error is None
+
+    async def recover(self) -> None:
+        """At start: publish what an earlier run committed but never published.
+
+        Runs before anything new is consumed, so those decisions keep their place in
+        commit order. If the bus refuses, the fast path stays off and the relay
+        publishes in order once it can.
+        """
+        async with self._round_lock:
+            while rows := await self.store.pending_outbox(PUBLISH, self.batch_size):
+                await self._publish(rows)
+                if self.publish_error is not None:
+                    self._fast_ok = False
+                    return
 
     async def drain(self) -> None:
         """Relay until nothing is due and no adapter call is in flight (tests, shutdown).

@@ -51,14 +51,22 @@ def _item(row: RowMapping) -> OutboxItem:
     )
 
 
-async def due(engine: AsyncEngine, now: datetime, limit: int) -> list[OutboxItem]:
+async def due(
+    engine: AsyncEngine, now: datetime, limit: int, skip_kind: str | None = None
+) -> list[OutboxItem]:
     t = schema.outbox
-    stmt = (
-        select(t)
-        .where(t.c.done.is_(False), t.c.next_attempt_at <= to_utc(now))
-        .order_by(t.c.id)
-        .limit(limit)
-    )
+    stmt = select(t).where(t.c.done.is_(False), t.c.next_attempt_at <= to_utc(now))
+    if skip_kind is not None:
+        stmt = stmt.where(t.c.kind != skip_kind)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(stmt.order_by(t.c.id).limit(limit))).mappings().all()
+    return [_item(row) for row in rows]
+
+
+async def pending(engine: AsyncEngine, kind: str, limit: int) -> list[OutboxItem]:
+    """The oldest pending items of ``kind``, due or not, in commit order."""
+    t = schema.outbox
+    stmt = select(t).where(t.c.done.is_(False), t.c.kind == kind).order_by(t.c.id).limit(limit)
     async with engine.connect() as conn:
         rows = (await conn.execute(stmt)).mappings().all()
     return [_item(row) for row in rows]

@@ -210,9 +210,15 @@ class Store:
 
     # -- outbox ---------------------------------------------------------------------------
 
-    async def due_outbox(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
+    async def due_outbox(
+        self, now: datetime, limit: int = 500, *, skip_kind: str | None = None
+    ) -> list[OutboxItem]:
         """Pending items whose next attempt is at or before `now`, oldest first."""
-        return await outbox.due(self._engine, now, limit)
+        return await outbox.due(self._engine, now, limit, skip_kind)
+
+    async def pending_outbox(self, kind: str, limit: int = 500) -> list[OutboxItem]:
+        """The oldest pending items of one kind, due or not (for in-order delivery)."""
+        return await outbox.pending(self._engine, kind, limit)
 
     async def outbox_done(self, ids: Sequence[int]) -> None:
         await outbox.mark_done(self._engine, ids)
