@@ -93,6 +93,19 @@ async def test_ack_removes_messages_from_pending(bus, drain):
     assert await bus.pending_count() == 0
 
 
+async def test_fetch_acknowledges_the_last_batch_on_its_way(bus, drain):
+    for i in range(2):
+        await bus.publish_event(TRADE, seed_fields(TRADE, {"n": i}))
+        await bus.publish_event(SNAP, seed_fields(SNAP, {"n": i}))
+    got = await drain(bus, lambda seen: len(seen) >= 4)
+    assert await bus.pending_count() == 4
+    await bus.publish_event(TRADE, seed_fields(TRADE, {"n": 2}))
+    (new,) = await bus.fetch(block_ms=0, ack=got[:3])  # acknowledged, then read
+    assert await bus.pending_count() == 2
+    assert await bus.fetch(block_ms=0, ack=[got[3], new]) == []
+    assert await bus.pending_count() == 0
+
+
 async def test_unacked_message_goes_to_another_consumer_after_claim_idle(backend, bus, drain):
     msg_id = await bus.publish_event(TRADE, seed_fields(TRADE, {"pnl_usd": 1.5}))
     first = await drain(bus, lambda seen: len(seen) >= 1)

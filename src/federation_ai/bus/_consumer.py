@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from federation_ai.bus.base import DEFAULT_CLAIM_IDLE_MS, INPUT_EVENT_TYPES, entry_id_key
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
 
     from federation_ai.bus.base import BusMessage
 
@@ -79,8 +79,17 @@ class ConsumerCore(ABC):
     # --- backend primitives -------------------------------------------------------
 
     @abstractmethod
-    async def _read_new(self, event_types: list[str], count: int, block_ms: int) -> Batches:
-        """Deliver up to ``count`` new entries per stream (block up to ``block_ms`` if > 0)."""
+    async def _read_new(
+        self, event_types: list[str], count: int, block_ms: int, acks: Batches
+    ) -> Batches:
+        """Deliver up to ``count`` new entries per stream (block up to ``block_ms`` if > 0).
+
+        First acknowledge ``acks`` (messages per stream, all among ``event_types``).
+        """
+
+    @abstractmethod
+    async def ack(self, messages: Sequence[BusMessage]) -> None:
+        """Acknowledge: the messages leave the pending list."""
 
     @abstractmethod
     async def _read_own(self, cursors: dict[str, str], count: int) -> Batches:
@@ -104,6 +113,7 @@ class ConsumerCore(ABC):
         self._held: Batches = {et: [] for et in self.event_types}
         self._held_since: dict[str, float] = {}
         self._next_claim_at = float("-inf")  # claim scans run every claim_idle_ms / 2
+        self._acks: list[BusMessage] = []  # to acknowledge with the next read
 
     @abstractmethod
     async def start(self) -> None:
@@ -113,14 +123,18 @@ class ConsumerCore(ABC):
     def _is_nogroup(exc: Exception) -> bool:
         return "NOGROUP" in str(exc)
 
-    async def fetch(self, max_count: int = 500, block_ms: int = 100) -> list[BusMessage]:
+    async def fetch(
+        self, max_count: int = 500, block_ms: int = 100, ack: Sequence[BusMessage] = ()
+    ) -> list[BusMessage]:
         """New messages across all input streams plus stale pending ones, oldest first.
 
+        ``ack`` is acknowledged first; on the hot path it rides along with the read.
         If a stream or group vanished (deleted key, never started), the groups are
         (re)created and this call returns nothing; the next one reads again.
         """
         if max_count < 1:
             raise ValueError("max_count must be >= 1")
+        self._acks.extend(ack)
         try:
             return await self._fetch(max_count, block_ms)
         except Exception as exc:
@@ -129,8 +143,22 @@ class ConsumerCore(ABC):
         await self.start()
         return []
 
+    async def _flush_acks(self, keep: Iterable[str] = ()) -> Batches:
+        """Acknowledge what waits, except the streams in ``keep`` (returned per stream)."""
+        kept = set(keep)
+        rest = [m for m in self._acks if m.event_type not in kept]
+        if rest:
+            await self.ack(rest)
+        by_type: Batches = {}
+        for m in self._acks:
+            if m.event_type in kept:
+                by_type.setdefault(m.event_type, []).append(m)
+        self._acks = []
+        return by_type
+
     async def _fetch(self, max_count: int, block_ms: int) -> list[BusMessage]:
         if self._recover:
+            await self._flush_acks()
             recovered = await self._fetch_own(max_count)
             if recovered or self._recover:
                 return recovered
@@ -147,6 +175,7 @@ class ConsumerCore(ABC):
         if room > 0:
             idle = not out and not any(self._held.values())
             out.extend(await self._fetch_new(room, max_count, block_ms if idle else 0))
+        await self._flush_acks()
         out.sort(key=_key)
         return out
 
@@ -191,7 +220,10 @@ class ConsumerCore(ABC):
 
     async def _fetch_new(self, room: int, count: int, block_ms: int) -> list[BusMessage]:
         readable = [et for et in self.event_types if len(self._held[et]) < count]
-        fresh = await self._read_new(readable, count, block_ms) if readable else {}
+        fresh: Batches = {}
+        if readable:
+            acks = await self._flush_acks(keep=readable)
+            fresh = await self._read_new(readable, count, block_ms, acks)
         now = self._clock()
         open_streams = [et for et in self.event_types if et not in readable]
         batches: Batches = {}

@@ -69,8 +69,15 @@ class EventBus(Protocol):
     async def start(self) -> None:
         """Create the consumer groups (an existing group is fine)."""
 
-    async def fetch(self, max_count: int = 500, block_ms: int = 100) -> list[BusMessage]:
-        """New messages of all input streams plus stale pending ones, oldest first."""
+    async def fetch(
+        self, max_count: int = 500, block_ms: int = 100, ack: Sequence[BusMessage] = ()
+    ) -> list[BusMessage]:
+        """New messages of all input streams plus stale pending ones, oldest first.
+
+        ``ack`` is acknowledged first, as by ``ack()``, in the same round trip as the
+        read where the backend can: the consumer acknowledges a committed batch on its
+        way to the next one.
+        """
         ...
 
     async def ack(self, messages: Sequence[BusMessage]) -> None:

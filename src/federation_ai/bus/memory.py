@@ -76,7 +76,10 @@ class InMemoryBus(ConsumerCore):
             out[et] = [self._msg(et, e) for e in entries]
         return out
 
-    async def _read_new(self, event_types: list[str], count: int, block_ms: int) -> Batches:
+    async def _read_new(
+        self, event_types: list[str], count: int, block_ms: int, acks: Batches
+    ) -> Batches:
+        await self.ack([m for msgs in acks.values() for m in msgs])
         waiter = self.broker.waiter()
         out = self._read_all(event_types, count)
         if block_ms > 0 and not any(out.values()):

@@ -53,12 +53,19 @@ redis.call('SET', KEYS[1], id, 'PX', ARGV[1])
 return id
 """
 
-# Non-blocking read of every input stream for one consumer, plus each stream's last id.
-# KEYS: the streams; ARGV[1] consumer, ARGV[2] count, ARGV[3..] each stream's group.
+# Acknowledge, then read every input stream for one consumer without blocking, and
+# note each stream's last id. KEYS: the streams; ARGV[1] consumer, ARGV[2] count, then
+# per stream: its group, the number of ids to acknowledge, those ids.
 _READ_ALL = """
 local out = {}
+local at = 3
 for i, key in ipairs(KEYS) do
-  local got = redis.call('XREADGROUP', 'GROUP', ARGV[2 + i], ARGV[1], 'COUNT', ARGV[2],
+  local group, acks = ARGV[at], tonumber(ARGV[at + 1])
+  if acks > 0 then
+    redis.call('XACK', key, group, unpack(ARGV, at + 2, at + 1 + acks))
+  end
+  at = at + 2 + acks
+  local got = redis.call('XREADGROUP', 'GROUP', group, ARGV[1], 'COUNT', ARGV[2],
                          'STREAMS', key, '>')
   local tail = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
   out[i] = {got and got[1][2] or {}, tail[1] and tail[1][1] or '0-0'}
@@ -177,9 +184,14 @@ class RedisStreamsBus(ConsumerCore):
             for entry_id, fields in live
         ]
 
-    async def _read_new(self, event_types: list[str], count: int, block_ms: int) -> Batches:
+    async def _read_new(
+        self, event_types: list[str], count: int, block_ms: int, acks: Batches
+    ) -> Batches:
         keys = [self._stream(et) for et in event_types]
-        args: list[EncodableT] = [self.consumer, count, *(group_name(et) for et in event_types)]
+        args: list[EncodableT] = [self.consumer, count]
+        for et in event_types:
+            done = [m.message_id for m in acks.get(et, ())]
+            args.extend((group_name(et), len(done), *done))
         try:
             replies = await self.redis.evalsha(_READ_ALL_SHA, len(keys), *keys, *args)
         except NoScriptError:
@@ -195,7 +207,7 @@ class RedisStreamsBus(ConsumerCore):
             key: _s(tail) for key, (_entries, tail) in zip(keys, replies, strict=True)
         }
         if await self.redis.xread(last, count=1, block=block_ms):
-            return await self._read_new(event_types, count, 0)
+            return await self._read_new(event_types, count, 0, {})
         return {et: [] for et in event_types}
 
     async def _read_own(self, cursors: dict[str, str], count: int) -> Batches:

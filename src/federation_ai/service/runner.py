@@ -59,15 +59,15 @@ class Runner:
         self.last_error: str | None = None
         self._retry: list[BusMessage] = []
         self._stopping = asyncio.Event()
-        self._acking: asyncio.Task[None] | None = None
+        self._to_ack: list[BusMessage] = []  # committed; acknowledged with the next fetch
 
     async def settle(self) -> None:
-        """Wait for the previous batch's acknowledgement (its failure is only logged)."""
-        task, self._acking = self._acking, None
-        if task is None:
+        """Acknowledge what is committed and not yet acknowledged (failure only logged)."""
+        messages, self._to_ack = self._to_ack, []
+        if not messages:
             return
         try:
-            await task
+            await self.bus.ack(messages)
         except Exception as exc:  # noqa: BLE001 - unacknowledged messages are redelivered
             log.warning("ack_failed", error=f"{type(exc).__name__}: {exc}")
 
@@ -78,7 +78,7 @@ class Runner:
         delay = RETRY_MIN_S
         while not self._stopping.is_set():
             try:
-                messages = self._retry or await self.bus.fetch(self.batch_size, self.block_ms)
+                messages = self._retry or await self._fetch()
                 if messages:
                     await self.handle(messages)
                 self._retry = []
@@ -92,6 +92,13 @@ class Runner:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
         await self.settle()
+
+    async def _fetch(self) -> list[BusMessage]:
+        # The acknowledgement of the last committed batch rides along with this read.
+        # If it is lost, the messages are claimed again later and recognised as
+        # duplicates by event_id.
+        acks, self._to_ack = self._to_ack, []
+        return await self.bus.fetch(self.batch_size, self.block_ms, ack=acks)
 
     async def handle(self, messages: list[BusMessage]) -> None:
         """Process one fetched batch. Raises (without acknowledging) if the commit fails."""
@@ -118,11 +125,7 @@ class Runner:
                 await self._dead_letter(msg, reason, "out_of_order")
             else:
                 ack.append(msg)
-        # The acknowledgement leaves the hot path: the next batch is fetched while it
-        # travels. If it is lost, the messages are claimed again later and recognised
-        # as duplicates by event_id.
-        await self.settle()
-        self._acking = asyncio.create_task(self.bus.ack(ack))
+        self._to_ack.extend(ack)
         self._retry = []
 
     async def _dead_letter(self, msg: BusMessage, reason: str, label: str) -> None:
