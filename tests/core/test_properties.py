@@ -188,3 +188,17 @@ def test_a_json_snapshot_is_not_changed_by_later_steps(stream, cut):
     frozen = json.dumps(snapshot, sort_keys=True)
     decide(events[cut:], state)
     assert json.dumps(snapshot, sort_keys=True) == frozen
+
+
+@PROPS
+@given(streams, st.integers(0, 119))
+def test_a_view_encodes_like_the_copy_and_can_leave_the_id_window_out(stream, cut):
+    """The live service encodes views (no copying) within a commit; same JSON as a copy."""
+    events = envelopes(stream)
+    state, _ = decide(events[: min(cut, len(events))])
+    for acct in state.accounts.values():
+        copied = acct.to_json()
+        assert json.dumps(acct.to_json(copy=False), sort_keys=True) == json.dumps(
+            copied, sort_keys=True
+        )
+        assert acct.to_json(copy=False, with_seen=False) == {**copied, "seen": []}

@@ -95,17 +95,23 @@ class AccountState:
 
     # --- JSON -----------------------------------------------------------------------
 
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready copy: later steps never change a snapshot taken with it."""
+    def to_json(self, *, copy: bool = True, with_seen: bool = True) -> dict[str, Any]:
+        """A JSON-ready copy: later steps never change a snapshot taken with it.
+
+        ``copy=False`` gives a view instead, sharing the nested dicts and lists of the
+        policy and metrics: only for encoding at once, before the account steps again.
+        ``with_seen=False`` leaves out the recent-id window (an empty list).
+        """
         m, p = self.metrics, self.policy
-        metrics = {f: _copy(getattr(m, f)) for f in _METRIC_SCALARS}
+        clone = _copy if copy else _same
+        metrics = {f: clone(getattr(m, f)) for f in _METRIC_SCALARS}
         metrics["mdd_window"] = [list(x) for x in m.mdd_window]
         metrics["day_returns"] = list(m.day_returns)
         metrics["trades"] = list(m.trades)
         metrics["models"] = {
             k: {f: getattr(s, f) for f in _MODEL_FIELDS} for k, s in m.models.items()
         }
-        policy = {f: _copy(getattr(p, f)) for f in _POLICY_PLAIN}
+        policy = {f: clone(getattr(p, f)) for f in _POLICY_PLAIN}
         policy["mode_pin"] = _pin_json(p.mode_pin)
         policy["risk_pin"] = _pin_json(p.risk_pin)
         return {
@@ -113,7 +119,7 @@ class AccountState:
             "last_ts": self.last_ts,
             "last_event_id": self.last_event_id,
             "pending_close": self.pending_close,
-            "seen": list(self.seen),
+            "seen": list(self.seen) if with_seen else [],
             "metrics": metrics,
             "policy": policy,
         }
@@ -190,6 +196,10 @@ _POLICY_PLAIN = (
     "open_research",
     "memo",
 )
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _copy(value: Any) -> Any:
