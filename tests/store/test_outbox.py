@@ -46,6 +46,19 @@ async def test_pending_items_of_a_kind_come_in_commit_order_due_or_not(store: St
     assert [(i.kind, i.decision_id) for i in due] == [("adapter:ess", "d1"), ("adapter:ess", "d2")]
 
 
+async def test_a_batch_removes_the_publish_rows_of_decisions_already_published(
+    store: Store,
+) -> None:
+    await store.commit_batch(
+        Batch(outbox=[*_rows("publish", "d1", "d2"), *_rows("adapter:ess", "d1")])
+    )
+    await store.commit_batch(Batch(outbox=_rows("publish", "d3"), published=["d1", "d2", "d9"]))
+    assert [i.decision_id for i in await store.pending_outbox("publish")] == ["d3"]
+    assert [i.decision_id for i in await store.pending_outbox("adapter:ess")] == ["d1"]
+    await store.commit_batch(Batch(published=["d3"]))  # nothing else to write
+    assert await store.outbox_stats() == {"adapter:ess": 1}
+
+
 async def test_done_items_are_no_longer_due(store: Store) -> None:
     await store.commit_batch(Batch(outbox=_rows("publish", "d1", "d2", "d3")))
     due = await store.due_outbox(NOW)

@@ -85,6 +85,7 @@ async def build_service(
         hub,
         adapters=adapters.writers,
         on_commit=relay.committed,
+        published=relay,
         publish_grace_s=PUBLISH_GRACE_S,
         direct={
             name: a

@@ -17,7 +17,7 @@ import structlog
 
 from federation_ai.adapters.base import outbox_kind
 from federation_ai.core import parse_event, policy_view
-from federation_ai.service.pipeline import PUBLISH
+from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Coroutine

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from federation_ai.adapters.base import adapter_of
-from federation_ai.service.pipeline import PUBLISH
+from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -108,9 +108,20 @@ class OutboxRelay:
         self._published: OrderedDict[str, None] = OrderedDict()
         self._backlog = False
         self._commits = 0  # bumped on every commit; tells the relay it has seen them all
+        self._round_commits = 0  # the count at the last round: unchanged means idle
 
     def wake(self) -> None:
         self._wake.set()
+
+    def take_published(self) -> list[str]:
+        """Decision ids the fast path published: the next commit removes their rows."""
+        ids, self._published = list(self._published), OrderedDict()
+        return ids
+
+    def return_published(self, ids: list[str]) -> None:
+        """The commit that was to remove these rows failed: they wait for the next one."""
+        for decision_id in ids:
+            self._published[decision_id] = None
 
     def committed(self, messages: list[dict[str, Any]]) -> None:
         """Called by the pipeline after each commit, with the decisions to publish."""
@@ -200,17 +211,22 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await task
 
-    async def relay_once(self, *, scan: bool = True) -> bool:
-        """One round; True if it published or dispatched anything (look again at once)."""
-        async with self._round_lock:
-            return await self._round(scan=scan)
+    async def relay_once(self, *, scan: bool = True, everything: bool = False) -> bool:
+        """One round; True if it published or dispatched anything (look again at once).
 
-    async def _round(self, *, scan: bool) -> bool:
+        ``everything``: also remove the rows of fast-published decisions that a busy
+        pipeline would otherwise remove with its next commit (drain, tests).
+        """
+        async with self._round_lock:
+            return await self._round(scan=scan, everything=everything)
+
+    async def _round(self, *, scan: bool, everything: bool = False) -> bool:
         commits = self._commits
-        if self._published:
-            # rows the fast path already published: one UPDATE, no payloads read
-            ids, self._published = list(self._published), OrderedDict()
-            await self.store.outbox_done_for(PUBLISH, ids)
+        idle, self._round_commits = commits == self._round_commits, commits
+        if self._published and (idle or everything):
+            # Rows the fast path already published: one DELETE, no payloads read. While
+            # events flow, each commit removes them instead (no transaction of its own).
+            await self.store.outbox_done_for(PUBLISH, self.take_published())
         if not scan:
             return False
         published = await self._publish_in_order()
@@ -265,7 +281,7 @@ class OutboxRelay:
         rows it publishes are marked done here instead of waiting out the grace period.
         """
         await self.flush_fast()
-        while await self.relay_once() or self._tasks:
+        while await self.relay_once(everything=True) or self._tasks:
             if self._tasks:
                 await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 

@@ -12,8 +12,9 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+import orjson
 import structlog
 
 from federation_ai.adapters.base import KINDS, ROUTES, outbox_kind, policy_update
@@ -28,7 +29,7 @@ from federation_ai.core import (
     policy_view,
     step,
 )
-from federation_ai.store import Batch, EventRow, EventsAlreadyStoredError, OutboxRow
+from federation_ai.store import PUBLISH, Batch, EventRow, EventsAlreadyStoredError, OutboxRow
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping, Sequence
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.store import Store
 
-PUBLISH = "publish"
 
 
 def persisted(acct: AccountState) -> dict[str, Any]:
@@ -48,16 +48,30 @@ def persisted(acct: AccountState) -> dict[str, Any]:
     The event log is the idempotency authority here: after a restart, an event not
     newer than the account's last one is looked up in the log, and a newer one that
     the log already holds is caught at commit. Leaving the window out keeps every
-    batch's state write small.
+    batch's state write small. A view, not a copy: the store encodes it within the
+    commit, while the pipeline's lock keeps every account still.
     """
-    data = acct.to_json()
-    data["seen"] = []
-    return data
+    return acct.to_json(copy=False, with_seen=False)
+
+
+def _snapshot(acct: AccountState | None) -> bytes | None:
+    """The account as it was before a batch, to go back to if the commit fails."""
+    if acct is None:
+        return None
+    return orjson.dumps(acct.to_json(copy=False), option=orjson.OPT_NON_STR_KEYS)
 
 
 INVALID = "invalid"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = structlog.get_logger("federation_ai.pipeline")
+
+
+class PublishedIds(Protocol):
+    """Where the pipeline learns which decisions are on the stream (the outbox relay)."""
+
+    def take_published(self) -> list[str]: ...
+
+    def return_published(self, ids: list[str]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +110,7 @@ class Pipeline:
         on_commit: Callable[[list[dict[str, Any]]], None] | None = None,
         publish_grace_s: float = 0.0,
         direct: Mapping[str, Adapter] | None = None,
+        published: PublishedIds | None = None,
     ) -> None:
         self.store = store
         # with a fast publisher (on_commit), the relay leaves publish rows alone this long
@@ -110,6 +125,7 @@ class Pipeline:
         # adapters whose writes cannot fail (in-process) skip the outbox: written after commit
         self._direct = dict(direct or {})
         self._on_commit = on_commit
+        self._published = published  # their publish rows go with the next commit
         self._stale: set[str] = set()  # accounts to re-read: a commit of theirs may have landed
 
     async def load(self) -> int:
@@ -145,10 +161,7 @@ class Pipeline:
         for account_id, ids in logged.items():
             known.setdefault(account_id, set()).update(ids)
         touched = {e.account_id for e in events}
-        before = {
-            aid: acct.to_json() if (acct := self.state.accounts.get(aid)) else None
-            for aid in touched
-        }
+        before = {aid: _snapshot(self.state.accounts.get(aid)) for aid in touched}
         work = _Work()
         outcomes: list[Outcome] = []
         try:
@@ -162,9 +175,15 @@ class Pipeline:
                 decisions=work.decisions,
                 states={aid: persisted(self.state.accounts[aid]) for aid in work.changed},
                 outbox=work.outbox,
+                published=self._published.take_published() if self._published else [],
             )
             started = time.perf_counter()
-            await self.store.commit_batch(batch)
+            try:
+                await self.store.commit_batch(batch)
+            except BaseException:
+                if self._published is not None and batch.published:
+                    self._published.return_published(batch.published)
+                raise
             self._metrics.batch_latency.observe(time.perf_counter() - started)
         except EventsAlreadyStoredError:
             self._restore(before)  # nothing was written: the in-memory state goes back
@@ -264,12 +283,12 @@ class Pipeline:
                 self.state.accounts.pop(aid, None)
         self._stale.clear()
 
-    def _restore(self, before: dict[str, dict[str, Any] | None]) -> None:
+    def _restore(self, before: dict[str, bytes | None]) -> None:
         for aid, snapshot in before.items():
             if snapshot is None:
                 self.state.accounts.pop(aid, None)
             else:
-                self.state.accounts[aid] = AccountState.from_json(snapshot)
+                self.state.accounts[aid] = AccountState.from_json(orjson.loads(snapshot))
 
     def _after_commit(
         self, events: Sequence[Event], outcomes: list[Outcome], messages: list[dict[str, Any]]

@@ -5,6 +5,7 @@ schema is managed by the Alembic migrations in `migrations/` (`Store.upgrade`).
 """
 
 from federation_ai.store.models import (
+    PUBLISH,
     ApiKeyRecord,
     Batch,
     DecisionPage,
@@ -21,6 +22,7 @@ from federation_ai.store.models import (
 from federation_ai.store.store import Store
 
 __all__ = [
+    "PUBLISH",
     "ApiKeyRecord",
     "Batch",
     "DecisionPage",

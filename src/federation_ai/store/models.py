@@ -75,6 +75,9 @@ class OutboxItem:
     last_error: str | None
 
 
+PUBLISH = "publish"  # the outbox kind of a decision to put on the decision stream
+
+
 @dataclass(slots=True)
 class Batch:
     """Everything one processing step (or a run of them) commits at once."""
@@ -83,9 +86,13 @@ class Batch:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
     outbox: list[OutboxRow] = field(default_factory=list)
+    # decisions already on the stream: their PUBLISH outbox rows go, in the same commit
+    published: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.events or self.decisions or self.states or self.outbox)
+        return bool(
+            self.events or self.decisions or self.states or self.outbox or self.published
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 MAX_ERROR_LEN = 4000
 CHUNK = 900
@@ -86,15 +86,20 @@ async def mark_done(engine: AsyncEngine, ids: Sequence[int]) -> None:
 async def mark_done_by_decision(
     engine: AsyncEngine, kind: str, decision_ids: Sequence[str]
 ) -> None:
+    if decision_ids:
+        async with write_transaction(engine) as conn:
+            await delete_by_decision(conn, kind, decision_ids)
+
+
+async def delete_by_decision(
+    conn: AsyncConnection, kind: str, decision_ids: Sequence[str]
+) -> None:
+    """Within the caller's transaction: the items of ``kind`` for these decisions go."""
     t = schema.outbox
     unique = list(dict.fromkeys(decision_ids))
-    if not unique:
-        return
-    async with write_transaction(engine) as conn:
-        for start in range(0, len(unique), CHUNK):
-            chunk = unique[start : start + CHUNK]
-            stmt = delete(t).where(t.c.kind == kind, t.c.decision_id.in_(chunk))
-            await conn.execute(stmt)
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        await conn.execute(delete(t).where(t.c.kind == kind, t.c.decision_id.in_(chunk)))
 
 
 async def mark_failed(

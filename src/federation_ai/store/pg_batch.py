@@ -19,6 +19,8 @@ import asyncpg
 import orjson
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from federation_ai.store.models import PUBLISH
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -92,6 +94,9 @@ def _statement() -> str:
         n += len(columns)
         insert = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}"  # noqa: S608 - names are constants
         parts.append(f"w_{table} AS ({insert})")
+    # rows of decisions already published go in the same statement
+    done = f"DELETE FROM federation_outbox WHERE kind = ${n + 1} AND decision_id = ANY(${n + 2})"  # noqa: S608 - constants
+    parts.append(f"w_published AS ({done})")
     return "WITH " + ", ".join(parts) + " SELECT 1"
 
 
@@ -133,8 +138,12 @@ class PgBatchWriter:
         decisions: Sequence[dict[str, Any]],
         states: Sequence[dict[str, Any]],
         outbox: Sequence[dict[str, Any]],
+        published: Sequence[str] = (),
     ) -> set[tuple[str, str]]:
         """Insert everything atomically; returns the event keys actually inserted.
+
+        ``published``: decision ids whose publish rows are done (deleted in the same
+        statement).
 
         If an event is already logged, nothing is written and the returned set is
         smaller than ``events``: the caller reports which ones.
@@ -151,7 +160,7 @@ class PgBatchWriter:
             ) from exc
         conn = await self._connection()
         try:
-            await conn.execute(_SQL, *arrays)
+            await conn.execute(_SQL, *arrays, PUBLISH, list(published))
         except asyncpg.UniqueViolationError as exc:
             keys = [(e["account_id"], e["event_id"]) for e in events]
             if exc.constraint_name == _EVENTS_UNIQUE:

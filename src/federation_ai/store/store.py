@@ -17,6 +17,7 @@ from federation_ai.store.codec import (
 from federation_ai.store.engine import create_engine, normalize_url, sqlite_file, write_transaction
 from federation_ai.store.migrate import current_revision_sync, head_revision, upgrade_sync
 from federation_ai.store.models import (
+    PUBLISH,
     ApiKeyRecord,
     Batch,
     DecisionPage,
@@ -151,10 +152,12 @@ class Store:
         now = datetime.now(UTC)
         states = state_rows(batch, now)
         pending = [outbox.new_row(row, now) for row in batch.outbox]
-        if not (events or decisions or states or pending):
+        if not (events or decisions or states or pending or batch.published):
             return
         if self._pg_batch is not None:
-            inserted = await self._pg_batch.write(events, decisions, states, pending)
+            inserted = await self._pg_batch.write(
+                events, decisions, states, pending, batch.published
+            )
             if len(inserted) < len(events):
                 raise EventsAlreadyStoredError(_not_inserted(events, inserted))
             return
@@ -180,6 +183,7 @@ class Store:
                 await conn.execute(self._upsert_states, states)
             if pending:
                 await conn.execute(self._insert_outbox, pending)
+            await outbox.delete_by_decision(conn, PUBLISH, batch.published)
 
     async def known_event_ids(self, account_id: str, event_ids: Sequence[str]) -> set[str]:
         """The ids among `event_ids` already in the account's event log (any outcome)."""
