@@ -42,15 +42,23 @@ if TYPE_CHECKING:
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
-# Idempotent publish: the marker and the XADD happen in one atomic step.
-# KEYS[1] marker, KEYS[2] stream; ARGV[1] marker TTL ms, ARGV[2] MAXLEN, ARGV[3..] fields.
+# Idempotent publish of a batch in one atomic step: per decision, the marker and the
+# XADD go together, and a decision whose marker exists is skipped. KEYS[1] stream,
+# KEYS[2..] one marker per decision; ARGV[1] marker TTL ms, ARGV[2] MAXLEN, then per
+# decision: the number of field/value items, those items. Returns how many were added.
 _PUBLISH_ONCE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return false
+local added, at = 0, 3
+for i = 2, #KEYS do
+  local n = tonumber(ARGV[at])
+  if redis.call('EXISTS', KEYS[i]) == 0 then
+    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',
+                          unpack(ARGV, at + 1, at + n))
+    redis.call('SET', KEYS[i], id, 'PX', ARGV[1])
+    added = added + 1
+  end
+  at = at + 1 + n
 end
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
-redis.call('SET', KEYS[1], id, 'PX', ARGV[1])
-return id
+return added
 """
 
 # Acknowledge, then read every input stream for one consumer without blocking, and
@@ -269,31 +277,21 @@ class RedisStreamsBus(ConsumerCore):
         prepared = [decision_fields(d) for d in decisions]  # all encoded before any write
         if not prepared:
             return 0
-        stream = self.namespace + DECISION_STREAM
-        calls: list[list[EncodableT]] = []
+        keys: list[EncodableT] = [self.namespace + DECISION_STREAM]
+        args: list[EncodableT] = [self.dedup_ttl_ms, self.maxlen]
         for d, fields in zip(decisions, prepared, strict=True):
-            marker = self.namespace + published_key(str(d["decision_id"]))
-            call: list[EncodableT] = [marker, stream, self.dedup_ttl_ms, self.maxlen]
-            call.extend(chain.from_iterable(fields.items()))
-            calls.append(call)
-        # EVALSHA straight away (one round trip); redis-py's Script objects would ask
-        # SCRIPT EXISTS first on every pipeline. A Redis that lost its script cache
-        # answers NOSCRIPT: load the script once and send again (the marker makes a
-        # repeat harmless).
-        replies = await self._evalsha_all(calls)
-        if any(isinstance(r, NoScriptError) for r in replies):
+            keys.append(self.namespace + published_key(str(d["decision_id"])))
+            args.append(2 * len(fields))
+            args.extend(chain.from_iterable(fields.items()))
+        # One EVALSHA for the whole batch; redis-py's Script objects would ask SCRIPT
+        # EXISTS first every time. A Redis that lost its script cache answers NOSCRIPT:
+        # load the script once and send again (nothing was written).
+        try:
+            added = await self.redis.evalsha(_PUBLISH_SHA, len(keys), *keys, *args)
+        except NoScriptError:
             await self.redis.script_load(_PUBLISH_ONCE)
-            replies = await self._evalsha_all(calls)
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply
-        return sum(reply is not None for reply in replies)
-
-    async def _evalsha_all(self, calls: list[list[EncodableT]]) -> list[Any]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for call in calls:
-                pipe.evalsha(_PUBLISH_SHA, 2, *call)
-            return await pipe.execute(raise_on_error=False)
+            added = await self.redis.evalsha(_PUBLISH_SHA, len(keys), *keys, *args)
+        return int(added)
 
     async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
         return _s(await self.redis.xadd(self._stream(event_type), dict(fields)))  # type: ignore[arg-type]
