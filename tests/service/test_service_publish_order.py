@@ -71,3 +71,17 @@ async def test_a_newer_decision_never_overtakes_one_waiting_for_a_retry(tmp_path
         assert await svc.store.pending_outbox("publish") == []
     finally:
         await svc.stop()
+
+
+async def test_a_graceful_stop_leaves_no_published_decision_to_publish_again(tmp_path):
+    bus = InMemoryBus("svc")
+    svc = await build_service(settings_for(tmp_path), bus=bus)
+    await svc.pipeline.load()
+    await bus.start()
+    for envelope in load_events()[:5]:
+        await svc.ingest(envelope)
+    await svc.relay.flush_fast()
+    assert await svc.store.pending_outbox("publish") != []  # published, rows not yet gone
+    await svc.relay.stop()
+    assert await svc.store.pending_outbox("publish") == []
+    await svc.stop()

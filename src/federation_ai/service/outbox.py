@@ -210,6 +210,11 @@ class OutboxRelay:
         for task in list(self._tasks.values()):
             with contextlib.suppress(Exception):
                 await task
+        if self._published:
+            # Rows of decisions already on the stream would otherwise be published
+            # again at the next start (a no-op only while the bus still has markers).
+            with contextlib.suppress(Exception):
+                await self.store.outbox_done_for(PUBLISH, self.take_published())
 
     async def relay_once(self, *, scan: bool = True, everything: bool = False) -> bool:
         """One round; True if it published or dispatched anything (look again at once).
