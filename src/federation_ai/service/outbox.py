@@ -1,15 +1,17 @@
 """The outbox relay: deliver what the store committed, retrying from the store.
 
-"publish" rows go to the bus (idempotent by decision id) in outbox-id order, i.e.
-commit order. Fast path: right after a commit the committed decisions are published
-from memory by a separate task (no database round trip); the relay's later pass over
-the same rows is a no-op on the stream and marks them done. After a publish failure
-the fast path stays off until the relay has caught up with every committed row, so
-commit order holds on the stream. "adapter:<name>" rows go to that adapter, each adapter in its own
-task so a slow or failing downstream system never holds up publishing. Per adapter
-and account only the newest row of a round is sent (every row carries the full part
-of the policy the adapter owns); a failure postpones that account's rows with
-exponential backoff, so an older update never overtakes a newer one.
+"publish" rows go to the bus (idempotent by decision id) strictly in outbox-id order,
+i.e. commit order: the oldest pending row that is not yet due holds back every newer
+one. Fast path: right after a commit the committed decisions are published from
+memory (no database round trip); their rows are then removed by the next commit, or
+by the relay when the pipeline is idle, and only rows the fast path missed become due
+(after a grace period). After a publish failure the fast path stays off until the
+relay has caught up with every committed row; on start, what an earlier run left
+unpublished goes out before anything new. "adapter:<name>" rows go to that adapter,
+each adapter in its own task so a slow or failing downstream system never holds up
+publishing. Per adapter and account only the newest row of a round is sent (every row
+carries the full part of the policy the adapter owns); a failure postpones that
+account's rows with exponential backoff, so an older update never overtakes a newer one.
 """
 
 from __future__ import annotations
