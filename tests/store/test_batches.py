@@ -104,6 +104,23 @@ async def test_event_log_keeps_the_envelope_as_received(store: Store) -> None:
     assert await store.get_event("other", "e-1") is None
 
 
+async def test_awkward_text_and_numbers_survive_the_batch_encoding(store: Store) -> None:
+    awkward = {
+        "text": 'quote " backslash \\ newline \n tab \t emoji 📈 accent é',
+        "numbers": [1e-7, 123456789.123456, -0.5, 2**53, 0],
+        "empty": {},
+        "keys with spaces": {"a b": None},
+    }
+    row = event("e-1", producer_field=awkward)
+    written = decision("e-1", payload=awkward)
+    await store.commit_batch(
+        Batch(events=[row], decisions=[written], states={"default": {"memo": awkward}})
+    )
+    assert await store.get_event("default", "e-1") == row.envelope
+    assert await store.get_decision(written["decision_id"]) == written
+    assert (await store.load_states())["default"] == {"memo": awkward}
+
+
 async def test_duplicate_decisions_and_outbox_rows_are_skipped(store: Store) -> None:
     d1 = decision("e-1")
     batch = Batch(

