@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING
 from federation_ai.bus.base import DEFAULT_CLAIM_IDLE_MS, INPUT_EVENT_TYPES, entry_id_key
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from typing import Any
 
-    from federation_ai.bus.base import BusMessage
+    from federation_ai.bus.base import BusMessage, Outgoing
 
 Batches = dict[str, list["BusMessage"]]
 
@@ -80,12 +81,22 @@ class ConsumerCore(ABC):
 
     @abstractmethod
     async def _read_new(
-        self, event_types: list[str], count: int, block_ms: int, acks: Batches
+        self,
+        event_types: list[str],
+        count: int,
+        block_ms: int,
+        acks: Batches,
+        publish: Outgoing | None = None,
     ) -> Batches:
         """Deliver up to ``count`` new entries per stream (block up to ``block_ms`` if > 0).
 
-        First acknowledge ``acks`` (messages per stream, all among ``event_types``).
+        First acknowledge ``acks`` (messages per stream, all among ``event_types``) and
+        publish ``publish`` (setting its ``added``).
         """
+
+    @abstractmethod
+    async def publish_decisions(self, decisions: Sequence[Mapping[str, Any]]) -> int:
+        """Append decisions once each (by ``decision_id``); return how many were new."""
 
     @abstractmethod
     async def ack(self, messages: Sequence[BusMessage]) -> None:
@@ -114,6 +125,7 @@ class ConsumerCore(ABC):
         self._held_since: dict[str, float] = {}
         self._next_claim_at = float("-inf")  # claim scans run every claim_idle_ms / 2
         self._acks: list[BusMessage] = []  # to acknowledge with the next read
+        self._outgoing: Outgoing | None = None  # to publish with the next read
 
     @abstractmethod
     async def start(self) -> None:
@@ -124,24 +136,39 @@ class ConsumerCore(ABC):
         return "NOGROUP" in str(exc)
 
     async def fetch(
-        self, max_count: int = 500, block_ms: int = 100, ack: Sequence[BusMessage] = ()
+        self,
+        max_count: int = 500,
+        block_ms: int = 100,
+        ack: Sequence[BusMessage] = (),
+        publish: Outgoing | None = None,
     ) -> list[BusMessage]:
         """New messages across all input streams plus stale pending ones, oldest first.
 
-        ``ack`` is acknowledged first; on the hot path it rides along with the read.
-        If a stream or group vanished (deleted key, never started), the groups are
-        (re)created and this call returns nothing; the next one reads again.
+        ``ack`` is acknowledged and ``publish`` published first; on the hot path both
+        ride along with the read (otherwise the decisions are published on their own
+        before this call returns). If a stream or group vanished (deleted key, never
+        started), the groups are (re)created and this call returns nothing; the next
+        one reads again.
         """
         if max_count < 1:
             raise ValueError("max_count must be >= 1")
         self._acks.extend(ack)
+        self._outgoing = publish if publish is not None and publish.decisions else None
         try:
-            return await self._fetch(max_count, block_ms)
+            out = await self._fetch(max_count, block_ms)
         except Exception as exc:
             if not self._is_nogroup(exc):
+                self._outgoing = None
                 raise
-        await self.start()
-        return []
+            await self.start()
+            out = []
+        if (outgoing := self._take_outgoing()) is not None:  # the read did not take it
+            outgoing.added = await self.publish_decisions(outgoing.decisions)
+        return out
+
+    def _take_outgoing(self) -> Outgoing | None:
+        outgoing, self._outgoing = self._outgoing, None
+        return outgoing
 
     async def _flush_acks(self, keep: Iterable[str] = ()) -> Batches:
         """Acknowledge what waits, except the streams in ``keep`` (returned per stream)."""
@@ -223,7 +250,7 @@ class ConsumerCore(ABC):
         fresh: Batches = {}
         if readable:
             acks = await self._flush_acks(keep=readable)
-            fresh = await self._read_new(readable, count, block_ms, acks)
+            fresh = await self._read_new(readable, count, block_ms, acks, self._take_outgoing())
         now = self._clock()
         open_streams = [et for et in self.event_types if et not in readable]
         batches: Batches = {}

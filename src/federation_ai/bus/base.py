@@ -62,6 +62,14 @@ class BusMessage:
     deliveries: int  # 1 on first delivery, >1 when redelivered or claimed
 
 
+@dataclass(slots=True)
+class Outgoing:
+    """Decisions to publish within a ``fetch`` (as by ``publish_decisions``)."""
+
+    decisions: Sequence[Mapping[str, Any]]
+    added: int = 0  # set by the bus: how many were new on the stream
+
+
 @runtime_checkable
 class EventBus(Protocol):
     """What the service runner needs from an event bus (see docs/bus.md)."""
@@ -70,13 +78,19 @@ class EventBus(Protocol):
         """Create the consumer groups (an existing group is fine)."""
 
     async def fetch(
-        self, max_count: int = 500, block_ms: int = 100, ack: Sequence[BusMessage] = ()
+        self,
+        max_count: int = 500,
+        block_ms: int = 100,
+        ack: Sequence[BusMessage] = (),
+        publish: Outgoing | None = None,
     ) -> list[BusMessage]:
         """New messages of all input streams plus stale pending ones, oldest first.
 
-        ``ack`` is acknowledged first, as by ``ack()``, in the same round trip as the
-        read where the backend can: the consumer acknowledges a committed batch on its
-        way to the next one.
+        ``ack`` is acknowledged first, as by ``ack()``, and ``publish`` is published, as
+        by ``publish_decisions`` (its ``added`` is set), in the same round trip as the
+        read where the backend can: the consumer acknowledges a committed batch and
+        publishes its decisions on its way to the next one. If the call raises, the
+        decisions may or may not be on the stream (publishing them again is harmless).
         """
         ...
 

@@ -20,6 +20,7 @@ from federation_ai.bus.base import (
     DEFAULT_MAXLEN,
     INPUT_EVENT_TYPES,
     BusMessage,
+    Outgoing,
     dlq_key,
     group_name,
     published_key,
@@ -77,9 +78,16 @@ class InMemoryBus(ConsumerCore):
         return out
 
     async def _read_new(
-        self, event_types: list[str], count: int, block_ms: int, acks: Batches
+        self,
+        event_types: list[str],
+        count: int,
+        block_ms: int,
+        acks: Batches,
+        publish: Outgoing | None = None,
     ) -> Batches:
         await self.ack([m for msgs in acks.values() for m in msgs])
+        if publish is not None:
+            publish.added = await self.publish_decisions(publish.decisions)
         waiter = self.broker.waiter()
         out = self._read_all(event_types, count)
         if block_ms > 0 and not any(out.values()):

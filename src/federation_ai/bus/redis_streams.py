@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
     from redis.typing import EncodableT, KeyT, StreamIdT
 
+    from federation_ai.bus.base import Outgoing
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 # Idempotent publish of a batch in one atomic step: per decision, the marker and the
@@ -61,24 +63,47 @@ end
 return added
 """
 
-# Acknowledge, then read every input stream for one consumer without blocking, and
-# note each stream's last id. KEYS: the streams; ARGV[1] consumer, ARGV[2] count, then
-# per stream: its group, the number of ids to acknowledge, those ids.
+# Acknowledge, publish, then read every input stream for one consumer without
+# blocking, and note each stream's last id. KEYS: the ARGV[1] input streams, then (if
+# publishing) the decision stream and one marker per decision. ARGV[1] number of
+# streams, ARGV[2] consumer, ARGV[3] count, then per stream: its group, the number of
+# ids to acknowledge, those ids; then, if publishing, the rest as for _PUBLISH_ONCE
+# (marker TTL ms, MAXLEN, per decision its items). Returns {added, per stream
+# {entries, last id}}.
 _READ_ALL = """
-local out = {}
-local at = 3
-for i, key in ipairs(KEYS) do
-  local group, acks = ARGV[at], tonumber(ARGV[at + 1])
+local streams = tonumber(ARGV[1])
+local groups, at = {}, 4
+for i = 1, streams do
+  local acks = tonumber(ARGV[at + 1])
+  groups[i] = ARGV[at]
   if acks > 0 then
-    redis.call('XACK', key, group, unpack(ARGV, at + 2, at + 1 + acks))
+    redis.call('XACK', KEYS[i], groups[i], unpack(ARGV, at + 2, at + 1 + acks))
   end
   at = at + 2 + acks
-  local got = redis.call('XREADGROUP', 'GROUP', group, ARGV[1], 'COUNT', ARGV[2],
-                         'STREAMS', key, '>')
-  local tail = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
+end
+local added = 0
+if #KEYS > streams then
+  local ttl, maxlen = ARGV[at], ARGV[at + 1]
+  at = at + 2
+  for i = streams + 2, #KEYS do
+    local n = tonumber(ARGV[at])
+    if redis.call('EXISTS', KEYS[i]) == 0 then
+      local id = redis.call('XADD', KEYS[streams + 1], 'MAXLEN', '~', maxlen, '*',
+                            unpack(ARGV, at + 1, at + n))
+      redis.call('SET', KEYS[i], id, 'PX', ttl)
+      added = added + 1
+    end
+    at = at + 1 + n
+  end
+end
+local out = {}
+for i = 1, streams do
+  local got = redis.call('XREADGROUP', 'GROUP', groups[i], ARGV[2], 'COUNT', ARGV[3],
+                         'STREAMS', KEYS[i], '>')
+  local tail = redis.call('XREVRANGE', KEYS[i], '+', '-', 'COUNT', 1)
   out[i] = {got and got[1][2] or {}, tail[1] and tail[1][1] or '0-0'}
 end
-return out
+return {added, out}
 """
 
 
@@ -193,18 +218,27 @@ class RedisStreamsBus(ConsumerCore):
         ]
 
     async def _read_new(
-        self, event_types: list[str], count: int, block_ms: int, acks: Batches
+        self,
+        event_types: list[str],
+        count: int,
+        block_ms: int,
+        acks: Batches,
+        publish: Outgoing | None = None,
     ) -> Batches:
-        keys = [self._stream(et) for et in event_types]
-        args: list[EncodableT] = [self.consumer, count]
+        keys: list[EncodableT] = [self._stream(et) for et in event_types]
+        args: list[EncodableT] = [len(keys), self.consumer, count]
         for et in event_types:
             done = [m.message_id for m in acks.get(et, ())]
             args.extend((group_name(et), len(done), *done))
+        if publish is not None:
+            self._publish_args(publish.decisions, keys, args)
         try:
-            replies = await self.redis.evalsha(_READ_ALL_SHA, len(keys), *keys, *args)
+            added, replies = await self.redis.evalsha(_READ_ALL_SHA, len(keys), *keys, *args)
         except NoScriptError:
             await self.redis.script_load(_READ_ALL)
-            replies = await self.redis.evalsha(_READ_ALL_SHA, len(keys), *keys, *args)
+            added, replies = await self.redis.evalsha(_READ_ALL_SHA, len(keys), *keys, *args)
+        if publish is not None:
+            publish.added = int(added)
         raws = [_flat_entries(entries) for entries, _tail in replies]
         if block_ms <= 0 or any(raws):
             return {
@@ -212,7 +246,8 @@ class RedisStreamsBus(ConsumerCore):
                 for et, raw in zip(event_types, raws, strict=True)
             }
         last: dict[KeyT, StreamIdT] = {
-            key: _s(tail) for key, (_entries, tail) in zip(keys, replies, strict=True)
+            self._stream(et): _s(tail)
+            for et, (_entries, tail) in zip(event_types, replies, strict=True)
         }
         if await self.redis.xread(last, count=1, block=block_ms):
             return await self._read_new(event_types, count, 0, {})
@@ -273,16 +308,24 @@ class RedisStreamsBus(ConsumerCore):
             pipe.xack(self._stream(et), group_name(et), message.message_id)
             await pipe.execute()
 
-    async def publish_decisions(self, decisions: Sequence[Mapping[str, Any]]) -> int:
+    def _publish_args(
+        self, decisions: Sequence[Mapping[str, Any]], keys: list[EncodableT], args: list[EncodableT]
+    ) -> None:
+        """Append what ``_PUBLISH_ONCE`` expects (also the tail of ``_READ_ALL``)."""
         prepared = [decision_fields(d) for d in decisions]  # all encoded before any write
-        if not prepared:
-            return 0
-        keys: list[EncodableT] = [self.namespace + DECISION_STREAM]
-        args: list[EncodableT] = [self.dedup_ttl_ms, self.maxlen]
+        keys.append(self.namespace + DECISION_STREAM)
+        args.extend((self.dedup_ttl_ms, self.maxlen))
         for d, fields in zip(decisions, prepared, strict=True):
             keys.append(self.namespace + published_key(str(d["decision_id"])))
             args.append(2 * len(fields))
             args.extend(chain.from_iterable(fields.items()))
+
+    async def publish_decisions(self, decisions: Sequence[Mapping[str, Any]]) -> int:
+        if not decisions:
+            return 0
+        keys: list[EncodableT] = []
+        args: list[EncodableT] = []
+        self._publish_args(decisions, keys, args)
         # One EVALSHA for the whole batch; redis-py's Script objects would ask SCRIPT
         # EXISTS first every time. A Redis that lost its script cache answers NOSCRIPT:
         # load the script once and send again (nothing was written).

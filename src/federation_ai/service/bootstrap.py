@@ -99,7 +99,7 @@ async def build_service(
         metrics,
         batch_size=cfg.batch_size,
         block_ms=cfg.block_ms,
-        after_commit=relay.flush_fast,
+        publisher=relay,
     )
     return FederationService(
         settings, store, bus, adapters, pipeline, runner, relay, metrics, hub, owned=tuple(owned)

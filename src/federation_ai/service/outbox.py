@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from federation_ai.adapters.base import adapter_of
+from federation_ai.bus import Outgoing
 from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
 
     from federation_ai.adapters.base import Adapter
     from federation_ai.bus import EventBus
@@ -125,13 +126,18 @@ class OutboxRelay:
         for decision_id in ids:
             self._published[decision_id] = None
 
-    def committed(self, messages: list[dict[str, Any]]) -> None:
-        """Called by the pipeline after each commit, with the decisions to publish."""
+    def committed(self, messages: list[dict[str, Any]], *, deferred: bool = False) -> None:
+        """Called by the pipeline after each commit, with the decisions to publish.
+
+        ``deferred``: the writer (the bus consumer) publishes them itself, with its next
+        read (``fast_batch``); otherwise the publisher task sends them at once.
+        """
         self._commits += 1
         if self._fast_ok:
             if messages:
                 self._fast.extend(messages)
-                self._fast_ready.set()
+                if not deferred:
+                    self._fast_ready.set()
             # adapter rows and the bookkeeping of published rows wait for the next
             # relay round (idle_s), so they do not compete with the hot path
             return
@@ -147,25 +153,41 @@ class OutboxRelay:
     async def flush_fast(self) -> None:
         """Publish what is committed and not yet published, in commit order.
 
-        The bus consumer calls this right after its commit (before the next fetch);
-        ``run_fast`` covers the other writers (the HTTP ingest path).
+        ``run_fast`` calls this for the HTTP ingest path; drain and shutdown too.
+        """
+        with contextlib.suppress(Exception):  # handled by fast_batch: the relay retries
+            async with self.fast_batch() as out:
+                if out.decisions:
+                    out.added = await self.bus.publish_decisions(out.decisions)
+
+    @contextlib.asynccontextmanager
+    async def fast_batch(self) -> AsyncIterator[Outgoing]:
+        """Everything committed and not yet published, to publish within the block.
+
+        One block at a time, so decisions reach the stream in commit order. The bus
+        consumer publishes its own commits this way, with its next read. If the block
+        raises, the fast path stops (the rows are in the store: the relay publishes
+        them in order) and the error propagates.
         """
         async with self._fast_lock:
-            batch, self._fast = self._fast, []
-            if not batch or not self._fast_ok:
-                return
+            batch, self._fast = (self._fast, []) if self._fast_ok else ([], [])
+            out = Outgoing(batch)
             try:
-                self.metrics.published.inc(await self.bus.publish_decisions(batch))
+                yield out
+            except BaseException as exc:  # cancelled too: in doubt, the relay takes over
+                if batch:
+                    self._fast_ok = False
+                    self._fast.clear()
+                    self.publish_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("fast_publish_failed", error=self.publish_error)
+                raise
+            if batch:
+                self.metrics.published.inc(out.added)
                 self.publish_error = None
                 for message in batch:
                     self._published[message["decision_id"]] = None
                 while len(self._published) > PUBLISHED_MEMORY:
                     self._published.popitem(last=False)
-            except Exception as exc:  # noqa: BLE001 - the rows are in the store; the relay retries
-                self._fast_ok = False
-                self._fast.clear()
-                self.publish_error = f"{type(exc).__name__}: {exc}"
-                log.warning("fast_publish_failed", error=self.publish_error)
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.max_backoff_s, self.backoff_s * 2**attempts))

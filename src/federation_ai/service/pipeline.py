@@ -32,7 +32,7 @@ from federation_ai.core import (
 from federation_ai.store import PUBLISH, Batch, EventRow, EventsAlreadyStoredError, OutboxRow
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
     from federation_ai.adapters.base import Adapter
     from federation_ai.core import CoreConfig
@@ -64,6 +64,12 @@ def _snapshot(acct: AccountState | None) -> bytes | None:
 INVALID = "invalid"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = structlog.get_logger("federation_ai.pipeline")
+
+
+class OnCommit(Protocol):
+    """Told the decisions to publish after each commit (the outbox relay)."""
+
+    def __call__(self, messages: list[dict[str, Any]], *, deferred: bool = False) -> None: ...
 
 
 class PublishedIds(Protocol):
@@ -107,7 +113,7 @@ class Pipeline:
         hub: Broadcaster,
         *,
         adapters: Collection[str] = tuple(KINDS),
-        on_commit: Callable[[list[dict[str, Any]]], None] | None = None,
+        on_commit: OnCommit | None = None,
         publish_grace_s: float = 0.0,
         direct: Mapping[str, Adapter] | None = None,
         published: PublishedIds | None = None,
@@ -134,8 +140,11 @@ class Pipeline:
         self.state = FederationState({k: AccountState.from_json(v) for k, v in stored.items()})
         return len(stored)
 
-    async def run(self, events: Sequence[Event]) -> list[Outcome]:
+    async def run(self, events: Sequence[Event], *, defer_publish: bool = False) -> list[Outcome]:
         """Decide ``events`` in order and commit; the caller must hold ``lock``.
+
+        ``defer_publish``: the caller publishes the batch's decisions itself (see
+        ``OnCommit``), e.g. the bus consumer with its next read.
 
         The store's event log has the last word on duplicates: if the commit finds an
         event it already holds (an id re-sent beyond the core's recent window), the
@@ -147,13 +156,13 @@ class Pipeline:
         logged: dict[str, set[str]] = {}
         while True:
             try:
-                return await self._run_once(events, logged)
+                return await self._run_once(events, logged, defer_publish=defer_publish)
             except EventsAlreadyStoredError as exc:
                 for account_id, event_id in exc.keys:
                     logged.setdefault(account_id, set()).add(event_id)
 
     async def _run_once(
-        self, events: Sequence[Event], logged: dict[str, set[str]]
+        self, events: Sequence[Event], logged: dict[str, set[str]], *, defer_publish: bool
     ) -> list[Outcome]:
         if self._stale:
             await self._reload(self._stale)
@@ -196,7 +205,8 @@ class Pipeline:
             self._stale |= touched
             self._metrics.commit_failures.inc()
             raise
-        self._after_commit(events, outcomes, [r.payload for r in work.outbox if r.kind == PUBLISH])
+        publish = [r.payload for r in work.outbox if r.kind == PUBLISH]
+        self._after_commit(events, outcomes, publish, deferred=defer_publish)
         for adapter, update in work.direct:
             await adapter.write(update)
         return outcomes
@@ -291,7 +301,12 @@ class Pipeline:
                 self.state.accounts[aid] = AccountState.from_json(orjson.loads(snapshot))
 
     def _after_commit(
-        self, events: Sequence[Event], outcomes: list[Outcome], messages: list[dict[str, Any]]
+        self,
+        events: Sequence[Event],
+        outcomes: list[Outcome],
+        messages: list[dict[str, Any]],
+        *,
+        deferred: bool,
     ) -> None:
         decided: list[dict[str, Any]] = []
         for event, outcome in zip(events, outcomes, strict=True):
@@ -316,4 +331,4 @@ class Pipeline:
         self._metrics.count_decisions(decided)
         self._hub.publish(decided)
         if self._on_commit is not None and decided:
-            self._on_commit(messages)
+            self._on_commit(messages, deferred=deferred)

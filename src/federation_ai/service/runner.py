@@ -1,5 +1,7 @@
 """The bus consumer: fetch, validate, decide, commit, and only then acknowledge.
 
+The acknowledgement of a committed batch and the publishing of its decisions ride
+along with the next read: one round trip to the bus per batch besides the commit.
 Invalid messages go to the dead-letter stream with the reason and change nothing.
 Out-of-order events are stored with their outcome and dead-lettered. A batch whose
 commit fails is not acknowledged; it is retried (same messages, same order) before
@@ -9,7 +11,7 @@ anything new is fetched, so per-account order holds.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
@@ -17,9 +19,9 @@ from federation_ai.bus import envelope_to_event_dict
 from federation_ai.core import OUT_OF_ORDER, Event, InvalidEvent, parse_event
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from contextlib import AbstractAsyncContextManager
 
-    from federation_ai.bus import BusMessage, EventBus
+    from federation_ai.bus import BusMessage, EventBus, Outgoing
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.pipeline import Pipeline
 
@@ -31,6 +33,14 @@ RETRY_MAX_S = 10.0
 def validate(msg: BusMessage) -> Event:
     """The message as a core ``Event``; ``ValueError`` (incl. ``InvalidEvent``) says why not."""
     return parse_event(envelope_to_event_dict(msg))
+
+
+class Publisher(Protocol):
+    """Where the consumer's committed decisions wait to be published (the outbox relay)."""
+
+    def fast_batch(self) -> AbstractAsyncContextManager[Outgoing]: ...
+
+    async def flush_fast(self) -> None: ...
 
 
 def reason_of(exc: ValueError) -> str:
@@ -48,9 +58,11 @@ class Runner:
         *,
         batch_size: int = 500,
         block_ms: int = 100,
-        after_commit: Callable[[], Awaitable[None]] | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
-        self.after_commit = after_commit  # e.g. publish the batch's decisions at once
+        # publishes committed decisions with the next read; without one, the pipeline's
+        # own on_commit hook is expected to publish
+        self.publisher = publisher
         self.bus = bus
         self.pipeline = pipeline
         self.metrics = metrics
@@ -62,7 +74,9 @@ class Runner:
         self._to_ack: list[BusMessage] = []  # committed; acknowledged with the next fetch
 
     async def settle(self) -> None:
-        """Acknowledge what is committed and not yet acknowledged (failure only logged)."""
+        """Publish and acknowledge what is committed and not yet (failures only logged)."""
+        if self.publisher is not None:
+            await self.publisher.flush_fast()
         messages, self._to_ack = self._to_ack, []
         if not messages:
             return
@@ -89,6 +103,8 @@ class Runner:
             except Exception as exc:  # noqa: BLE001 - the loop must survive store/bus outages
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("batch_failed", error=self.last_error, retry_in_s=delay)
+                if self.publisher is not None:
+                    await self.publisher.flush_fast()  # what is committed goes out meanwhile
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
         await self.settle()
@@ -98,6 +114,13 @@ class Runner:
         # If it is lost, the messages are claimed again later and recognised as
         # duplicates by event_id.
         acks, self._to_ack = self._to_ack, []
+        if self.publisher is None:
+            return await self.bus.fetch(self.batch_size, self.block_ms, ack=acks)
+        async with self.publisher.fast_batch() as out:
+            if out.decisions:
+                # Publishing holds up other writers' decisions (commit order): this
+                # read does not block; if it finds nothing, the next one waits.
+                return await self.bus.fetch(self.batch_size, 0, ack=acks, publish=out)
         return await self.bus.fetch(self.batch_size, self.block_ms, ack=acks)
 
     async def handle(self, messages: list[BusMessage]) -> None:
@@ -113,9 +136,9 @@ class Runner:
             return
         self._retry = [m for m, _ in valid]  # until committed
         async with self.pipeline.lock:
-            outcomes = await self.pipeline.run([e for _, e in valid])
-        if self.after_commit is not None:
-            await self.after_commit()
+            outcomes = await self.pipeline.run(
+                [e for _, e in valid], defer_publish=self.publisher is not None
+            )
         ack: list[BusMessage] = []
         for (msg, event), outcome in zip(valid, outcomes, strict=True):
             if outcome.error is not None:
