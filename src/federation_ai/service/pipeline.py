@@ -54,11 +54,8 @@ def persisted(acct: AccountState) -> dict[str, Any]:
     return acct.to_json(copy=False, with_seen=False)
 
 
-def _snapshot(acct: AccountState | None) -> bytes | None:
-    """The account as it was before a batch, to go back to if the commit fails."""
-    if acct is None:
-        return None
-    return orjson.dumps(acct.to_json(copy=False), option=orjson.OPT_NON_STR_KEYS)
+def _encoded(state: dict[str, Any]) -> bytes:
+    return orjson.dumps(state, option=orjson.OPT_NON_STR_KEYS)
 
 
 INVALID = "invalid"
@@ -133,11 +130,15 @@ class Pipeline:
         self._on_commit = on_commit
         self._published = published  # their publish rows go with the next commit
         self._stale: set[str] = set()  # accounts to re-read: a commit of theirs may have landed
+        # Each account as last committed (or loaded): where a failed batch goes back to.
+        # Kept from the state write itself, so a batch costs no snapshot up front.
+        self._committed: dict[str, bytes] = {}
 
     async def load(self) -> int:
         """Replace the in-memory state with the store's; returns the number of accounts."""
         stored = await self.store.load_states()
         self.state = FederationState({k: AccountState.from_json(v) for k, v in stored.items()})
+        self._committed = {k: _encoded(v) for k, v in stored.items()}
         return len(stored)
 
     async def run(self, events: Sequence[Event], *, defer_publish: bool = False) -> list[Outcome]:
@@ -170,7 +171,6 @@ class Pipeline:
         for account_id, ids in logged.items():
             known.setdefault(account_id, set()).update(ids)
         touched = {e.account_id for e in events}
-        before = {aid: _snapshot(self.state.accounts.get(aid)) for aid in touched}
         work = _Work()
         outcomes: list[Outcome] = []
         try:
@@ -194,14 +194,16 @@ class Pipeline:
                     self._published.return_published(batch.published)
                 raise
             self._metrics.batch_latency.observe(time.perf_counter() - started)
+            for aid, written in batch.states.items():
+                self._committed[aid] = _encoded(written)
         except EventsAlreadyStoredError:
-            self._restore(before)  # nothing was written: the in-memory state goes back
+            self._restore(touched)  # nothing was written: the in-memory state goes back
             raise
         except BaseException:
             # The commit may or may not have landed (e.g. the connection died during
             # COMMIT): go back to the pre-batch state now, re-read from the store
             # before the next batch.
-            self._restore(before)
+            self._restore(touched)
             self._stale |= touched
             self._metrics.commit_failures.inc()
             raise
@@ -289,16 +291,21 @@ class Pipeline:
         for aid in accounts:
             if aid in stored:
                 self.state.accounts[aid] = AccountState.from_json(stored[aid])
+                self._committed[aid] = _encoded(stored[aid])
             else:
                 self.state.accounts.pop(aid, None)
+                self._committed.pop(aid, None)
         self._stale.clear()
 
-    def _restore(self, before: dict[str, bytes | None]) -> None:
-        for aid, snapshot in before.items():
-            if snapshot is None:
+    def _restore(self, accounts: set[str]) -> None:
+        """The accounts as last committed (without the recent-id window: the event log
+        answers for redeliveries, as after a restart); new ones are dropped."""
+        for aid in accounts:
+            committed = self._committed.get(aid)
+            if committed is None:
                 self.state.accounts.pop(aid, None)
             else:
-                self.state.accounts[aid] = AccountState.from_json(orjson.loads(snapshot))
+                self.state.accounts[aid] = AccountState.from_json(orjson.loads(committed))
 
     def _after_commit(
         self,
