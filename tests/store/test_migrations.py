@@ -70,6 +70,36 @@ async def test_json_columns_use_jsonb_on_postgresql(store: Store) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "backend_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_account_state_stays_inline_and_lz4_compressed_on_postgresql(store: Store) -> None:
+    async with store.engine.connect() as conn:
+        options = (
+            await conn.execute(
+                text("SELECT reloptions FROM pg_class WHERE relname = 'federation_state'")
+            )
+        ).scalar()
+        lz4 = (
+            await conn.execute(
+                text(
+                    "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                    "WHERE name = 'default_toast_compression'"
+                )
+            )
+        ).scalar()
+        method = (
+            await conn.execute(
+                text(
+                    "SELECT attcompression::text FROM pg_attribute "
+                    "WHERE attrelid = 'federation_state'::regclass AND attname = 'state'"
+                )
+            )
+        ).scalar()
+    assert options == ["toast_tuple_target=8160"]
+    assert method == ("l" if lz4 else "")
+
+
 @pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(store: Store) -> None:
     assert store.dialect == "sqlite"
