@@ -56,6 +56,7 @@ async def _serve(port: int, data_dir: str, key: str) -> None:
 
     from federation_ai.api import create_app  # noqa: PLC0415
     from federation_ai.api.security import hash_key  # noqa: PLC0415
+    from federation_ai.cli.serve_cmd import settle_heap  # noqa: PLC0415
     from federation_ai.service import build_service  # noqa: PLC0415
     from federation_ai.settings import load_settings  # noqa: PLC0415
 
@@ -64,6 +65,7 @@ async def _serve(port: int, data_dir: str, key: str) -> None:
     await service.start()
     await service.store.add_api_key("bench", "viewer", hash_key(key))
     await _seed(service)
+    settle_heap()  # as `federation serve` does once started
     config = uvicorn.Config(
         create_app(service), host="127.0.0.1", port=port, workers=1,
         log_level="warning", access_log=False, lifespan="off",
@@ -162,8 +164,12 @@ def main() -> int:
     parser.add_argument("--serve", nargs=3, metavar=("PORT", "DIR", "KEY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
+        from federation_ai.cli.serve_cmd import event_loop_factory  # noqa: PLC0415
+
         port, data_dir, key = args.serve
-        asyncio.run(_serve(int(port), data_dir, key))
+        # the event loop `federation serve` runs on (uvloop when installed)
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(_serve(int(port), data_dir, key))
         return 0
 
     from federation_ai.api.security import generate_key  # noqa: PLC0415

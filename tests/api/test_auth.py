@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from federation_ai.api import create_app
-from federation_ai.api.security import BootstrapKey
+from federation_ai.api.security import Authenticator, BootstrapKey
 from federation_ai.store import DecisionQuery
 
 from .helpers import at, event_count, snapshot
@@ -111,3 +113,25 @@ def test_bootstrap_key_repr_hides_hash():
     key = BootstrapKey.from_key("demo", "admin", "fed_secret")
     assert "fed_secret" not in repr(key)
     assert key.key_hash not in repr(key)
+
+
+async def test_concurrent_requests_share_one_key_look_up(service, keys):
+    calls = []
+    find = service.store.find_api_key
+
+    async def counted(digest):
+        calls.append(digest)
+        await asyncio.sleep(0.05)  # a slow database: everyone arrives while it runs
+        return await find(digest)
+
+    auth = Authenticator(service.store, cache_seconds=0)
+    service.store.find_api_key = counted
+    try:
+        found = await asyncio.gather(*(auth.authenticate(keys.viewer) for _ in range(20)))
+        assert [p.name for p in found] == ["viewer-key"] * 20
+        assert len(calls) == 1
+        assert await auth.authenticate(keys.viewer) is not None  # done: the next one looks again
+        assert len(calls) == 2
+        assert await asyncio.gather(auth.authenticate("fed_unknown"), auth.authenticate("fed_unknown")) == [None, None]
+    finally:
+        del service.store.find_api_key

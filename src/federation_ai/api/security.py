@@ -7,6 +7,7 @@ digests are never logged; ``Principal`` carries only the key's name and scope.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -76,7 +77,10 @@ class Authenticator:
     """Resolves a presented key to a ``Principal`` via the store (and bootstrap keys).
 
     Successful look-ups are cached for ``cache_seconds`` (keyed by digest), so a
-    revoked key stops working within that time. Unknown keys are never cached.
+    revoked key stops working within that time. Unknown keys are never cached. One
+    store look-up per digest at a time: when the entry of a busy key expires, the
+    requests that arrive meanwhile wait for that look-up instead of each querying
+    the store (under load, dozens queued behind the database thread).
     """
 
     def __init__(
@@ -89,6 +93,7 @@ class Authenticator:
         self._bootstrap = tuple(bootstrap)
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Principal]] = {}
+        self._lookups: dict[str, asyncio.Future[Principal | None]] = {}  # in flight
 
     def __repr__(self) -> str:
         return f"Authenticator(bootstrap_keys={len(self._bootstrap)})"
@@ -101,9 +106,7 @@ class Authenticator:
             return cached[1]
         principal = self._bootstrap_match(digest)
         if principal is None:
-            record = await self._store.find_api_key(digest)
-            if record is not None and hmac.compare_digest(record.key_hash, digest):
-                principal = Principal(record.name, record.scope)
+            principal = await self._look_up(digest)
         if principal is None:
             self._cache.pop(digest, None)
             return None
@@ -112,6 +115,21 @@ class Authenticator:
                 self._cache.clear()
             self._cache[digest] = (now + self._cache_seconds, principal)
         return principal
+
+    async def _look_up(self, digest: str) -> Principal | None:
+        lookup = self._lookups.get(digest)
+        if lookup is None:
+            # a task of its own: a request that goes away does not cancel the others' answer
+            lookup = asyncio.ensure_future(self._find(digest))
+            self._lookups[digest] = lookup
+            lookup.add_done_callback(lambda _: self._lookups.pop(digest, None))
+        return await asyncio.shield(lookup)
+
+    async def _find(self, digest: str) -> Principal | None:
+        record = await self._store.find_api_key(digest)
+        if record is not None and hmac.compare_digest(record.key_hash, digest):
+            return Principal(record.name, record.scope)
+        return None
 
     def _bootstrap_match(self, digest: str) -> Principal | None:
         found: Principal | None = None

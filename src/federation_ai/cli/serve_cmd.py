@@ -41,7 +41,17 @@ def _demo_start_us(service: FederationService) -> int:
 GC_GEN0_THRESHOLD = 50_000
 
 
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+def settle_heap() -> None:
+    """Call once the service has started: fewer collector pauses from then on.
+
+    Long-lived objects loaded at start-up leave the collector's view (``gc.freeze``),
+    so full collections no longer walk them, and young collections run less often.
+    """
+    gc.freeze()
+    gc.set_threshold(GC_GEN0_THRESHOLD, 50, 100)
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     """uvloop when installed (it is, with uvicorn[standard]): a faster event loop."""
     try:
         import uvloop  # noqa: PLC0415 - optional accelerator
@@ -59,10 +69,7 @@ async def _serve(settings: Settings, *, demo: bool, namespace: str, headless: bo
     log = structlog.get_logger("federation_ai.serve")
     service = await build_service(settings, namespace=namespace)
     await service.start()
-    # Long-lived objects loaded at start-up leave the collector's view, and young
-    # collections run less often: fewer pauses on the event path.
-    gc.freeze()
-    gc.set_threshold(GC_GEN0_THRESHOLD, 50, 100)
+    settle_heap()
     tasks: list[asyncio.Task[Any]] = []
     try:
         keys = []
@@ -139,7 +146,7 @@ def register(app: typer.Typer) -> None:
 
         configure_logging(settings.service.log_level)
         try:
-            with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
                 runner.run(_serve(settings, demo=demo, namespace=namespace, headless=headless))
         except KeyboardInterrupt:
             pass
