@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from federation_ai.api import errors, routes_events, routes_ops, routes_read, routes_stream
+from federation_ai.api.body_limit import BodyLimit
 from federation_ai.api.dashboard import mount_dashboard
 from federation_ai.api.routes_meta import meta_router
 from federation_ai.api.security import Authenticator
@@ -44,8 +45,8 @@ def create_app(
         title="Federation AI",
         version="1.0",
         description=DESCRIPTION,
-        max_body_size=service.settings.service.max_body_bytes,
     )
+    app.add_middleware(BodyLimit, limit=service.settings.service.max_body_bytes)
     app.state.service = service
     app.state.authenticator = Authenticator(service.store, bootstrap_keys, auth_cache_seconds)
     app.state.heartbeat_seconds = heartbeat_seconds
