@@ -135,3 +135,13 @@ async def test_concurrent_requests_share_one_key_look_up(service, keys):
         assert await asyncio.gather(auth.authenticate("fed_unknown"), auth.authenticate("fed_unknown")) == [None, None]
     finally:
         del service.store.find_api_key
+
+
+def test_openapi_documents_both_key_schemes_on_protected_endpoints(service):
+    spec = create_app(service).openapi()
+    assert set(spec["components"]["securitySchemes"]) == {"HTTPBearer", "APIKeyHeader"}
+    assert spec["paths"]["/api/federation/status"]["get"]["security"] == [
+        {"HTTPBearer": []},
+        {"APIKeyHeader": []},
+    ]
+    assert "security" not in spec["paths"]["/health"]["get"]

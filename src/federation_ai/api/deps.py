@@ -18,11 +18,6 @@ async def get_service(request: Request) -> Service:
     return service
 
 
-async def get_authenticator(request: Request) -> Authenticator:
-    auth: Authenticator = request.app.state.authenticator
-    return auth
-
-
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
@@ -33,10 +28,12 @@ def _unauthorized(detail: str) -> HTTPException:
 
 
 async def authenticate(
-    auth: Annotated[Authenticator, Depends(get_authenticator)],
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    api_key: Annotated[str | None, Depends(_api_key)],
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None,
+    api_key: str | None,
 ) -> Principal:
+    """The key's principal; 401 without a key or with an unknown or revoked one."""
+    auth: Authenticator = request.app.state.authenticator
     key = bearer.credentials.strip() if bearer is not None else None
     key = key or (api_key.strip() if api_key else None)
     if not key:
@@ -48,9 +45,19 @@ async def authenticate(
 
 
 def require(scope: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that authenticates and demands at least ``scope``."""
+    """A dependency that authenticates and demands at least ``scope``.
 
-    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    One dependency over the two security schemes (which also document the API's
+    authentication in OpenAPI): every sub-dependency costs each request its own
+    resolution in FastAPI.
+    """
+
+    async def dependency(
+        request: Request,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        api_key: Annotated[str | None, Depends(_api_key)],
+    ) -> Principal:
+        principal = await authenticate(request, bearer, api_key)
         if not principal.allows(scope):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
