@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from federation_ai.store import Store
 
 
-
 def persisted(acct: AccountState) -> dict[str, Any]:
     """The account's state as stored: without the core's recent-id window.
 
