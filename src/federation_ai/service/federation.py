@@ -186,7 +186,7 @@ class FederationService:
                 "by_kind": dict(outbox),
                 "publish_error": self.relay.publish_error,
             },
-            "adapters": {name: h.as_dict() for name, h in self.relay.health.items()},
+            "adapters": {name: h.as_dict() for name, h in self.relay.delivery.health.items()},
             "subscribers": self.hub.subscribers,
         }
 

@@ -7,11 +7,9 @@ memory (no database round trip); their rows are then removed by the next commit,
 by the relay when the pipeline is idle, and only rows the fast path missed become due
 (after a grace period). After a publish failure the fast path stays off until the
 relay has caught up with every committed row; on start, what an earlier run left
-unpublished goes out before anything new. "adapter:<name>" rows go to that adapter,
-each adapter in its own task so a slow or failing downstream system never holds up
-publishing. Per adapter and account only the newest row of a round is sent (every row
-carries the full part of the policy the adapter owns); a failure postpones that
-account's rows with exponential backoff, so an older update never overtakes a newer one.
+unpublished goes out before anything new. "adapter:<name>" rows go to the adapters
+(``adapter_delivery``), each in its own task, so a slow or failing downstream system
+never holds up publishing.
 """
 
 from __future__ import annotations
@@ -19,14 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from federation_ai.adapters.base import adapter_of
 from federation_ai.bus import Outgoing
+from federation_ai.service.adapter_delivery import AdapterDelivery
 from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
@@ -42,29 +39,6 @@ log = structlog.get_logger("federation_ai.outbox")
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(slots=True)
-class AdapterHealth:
-    backend: str
-    calls: int = 0
-    failures: int = 0
-    consecutive_failures: int = 0
-    last_error: str | None = None
-    last_error_at: str | None = None
-    last_success_at: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "backend": self.backend,
-            "healthy": self.consecutive_failures == 0,
-            "calls": self.calls,
-            "failures": self.failures,
-            "consecutive_failures": self.consecutive_failures,
-            "last_error": self.last_error,
-            "last_error_at": self.last_error_at,
-            "last_success_at": self.last_success_at,
-        }
 
 
 PUBLISHED_MEMORY = 100_000
@@ -87,7 +61,6 @@ class OutboxRelay:
     ) -> None:
         self.store = store
         self.bus = bus
-        self.adapters = adapters
         self.metrics = metrics
         self.batch_size = batch_size
         self.idle_s = idle_s  # how often fast-published rows are marked done (small UPDATEs)
@@ -95,11 +68,13 @@ class OutboxRelay:
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.clock = clock
-        self.health = {name: AdapterHealth(a.backend.description) for name, a in adapters.items()}
+        # late-bound clock: the adapter calls follow a clock replaced on the relay
+        clock_now = lambda: self.clock()  # noqa: E731, PLW0108
+        self.delivery = AdapterDelivery(
+            store, adapters, metrics, backoff=self.backoff, clock=clock_now
+        )
         self.publish_error: str | None = None
         self._wake = asyncio.Event()
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._in_flight: set[int] = set()
         self._stopping = False
         self._fast: list[dict[str, Any]] = []
         self._fast_ready = asyncio.Event()
@@ -231,9 +206,7 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         self.request_stop()
-        for task in list(self._tasks.values()):
-            with contextlib.suppress(Exception):
-                await task
+        await self.delivery.wait()
         if self._published:
             # Rows of decisions already on the stream would otherwise be published
             # again at the next start (a no-op only while the bus still has markers).
@@ -263,15 +236,8 @@ class OutboxRelay:
             self._fast_ok = True  # every committed row is published: back to the fast path
         due = await self.store.due_outbox(self.clock(), self.batch_size, skip_kind=PUBLISH)
         self._backlog = self._backlog or len(due) >= self.batch_size
-        by_adapter: dict[str, list[OutboxItem]] = {}
-        for item in due:
-            name = adapter_of(item.kind)
-            if item.id not in self._in_flight and name is not None and name not in self._tasks:
-                by_adapter.setdefault(name, []).append(item)
-        for name, rows in by_adapter.items():
-            self._in_flight.update(r.id for r in rows)
-            self._tasks[name] = asyncio.create_task(self._deliver(name, rows))
-        return bool(published or by_adapter)
+        dispatched = self.delivery.dispatch(due)
+        return bool(published or dispatched)
 
     async def _publish_in_order(self) -> bool | None:
         """Publish pending rows in commit order, if the oldest one is due.
@@ -310,9 +276,8 @@ class OutboxRelay:
         rows it publishes are marked done here instead of waiting out the grace period.
         """
         await self.flush_fast()
-        while await self.relay_once(everything=True) or self._tasks:
-            if self._tasks:
-                await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        while await self.relay_once(everything=True) or self.delivery.busy:
+            await self.delivery.wait()
 
     async def _publish(self, items: list[OutboxItem]) -> None:
         try:
@@ -328,53 +293,3 @@ class OutboxRelay:
         self.publish_error = None
         self.metrics.published.inc(added)
         await self.store.outbox_done([i.id for i in items])
-
-    async def _deliver(self, name: str, rows: list[OutboxItem]) -> None:
-        try:
-            adapter = self.adapters.get(name)
-            if adapter is None:
-                log.warning("outbox_unknown_adapter", adapter=name, items=len(rows))
-                await self.store.outbox_done([r.id for r in rows])
-                return
-            per_account: dict[str, list[OutboxItem]] = {}
-            for row in sorted(rows, key=lambda r: r.id):
-                per_account.setdefault(str(row.payload.get("account_id")), []).append(row)
-            done: list[int] = []
-            for account_rows in per_account.values():
-                if await self._deliver_account(name, adapter, account_rows):
-                    done.extend(r.id for r in account_rows)
-            if done:
-                await self.store.outbox_done(done)  # one transaction per round and adapter
-        except Exception as exc:  # noqa: BLE001 - rows stay due; the next round retries them
-            log.warning("adapter_round_failed", adapter=name, error=str(exc))
-        finally:
-            self._in_flight.difference_update(r.id for r in rows)
-            self._tasks.pop(name, None)
-
-    async def _deliver_account(self, name: str, adapter: Adapter, rows: list[OutboxItem]) -> bool:
-        """Write the newest update; True if delivered (the caller marks the rows done)."""
-        health = self.health.setdefault(name, AdapterHealth(adapter.backend.description))
-        newest = rows[-1]
-        health.calls += 1
-        try:
-            await adapter.write(newest.payload)
-        except Exception as exc:  # noqa: BLE001 - any downstream failure is retried later
-            error = f"{type(exc).__name__}: {exc}"
-            health.failures += 1
-            health.consecutive_failures += 1
-            health.last_error, health.last_error_at = error, self.clock().isoformat()
-            self.metrics.adapter_failures.labels(name).inc()
-            retry_at = self.clock() + self.backoff(max(r.attempts for r in rows))
-            log.warning(
-                "adapter_failed",
-                adapter=name,
-                decision_id=newest.decision_id,
-                error=error,
-                retry_at=retry_at.isoformat(),
-            )
-            for r in rows:
-                await self.store.outbox_failed(r.id, error, retry_at)
-            return False
-        health.consecutive_failures = 0
-        health.last_success_at = self.clock().isoformat()
-        return True
