@@ -11,7 +11,6 @@ its script cache answers NOSCRIPT and gets the script once.
 
 from __future__ import annotations
 
-from hashlib import sha1
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
@@ -34,6 +33,7 @@ from federation_ai.bus.base import (
     stream_key,
 )
 from federation_ai.bus.envelope import dead_letter_fields, decision_fields
+from federation_ai.bus.redis_scripts import PUBLISH_ONCE, PUBLISH_SHA, READ_ALL, READ_ALL_SHA
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -43,76 +43,6 @@ if TYPE_CHECKING:
     from federation_ai.bus.base import Outgoing
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-
-# Idempotent publish of a batch in one atomic step: per decision, the marker and the
-# XADD go together, and a decision whose marker exists is skipped. KEYS[1] stream,
-# KEYS[2..] one marker per decision; ARGV[1] marker TTL ms, ARGV[2] MAXLEN, then per
-# decision: the number of field/value items, those items. Returns how many were added.
-_PUBLISH_ONCE = """
-local added, at = 0, 3
-for i = 2, #KEYS do
-  local n = tonumber(ARGV[at])
-  if redis.call('EXISTS', KEYS[i]) == 0 then
-    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',
-                          unpack(ARGV, at + 1, at + n))
-    redis.call('SET', KEYS[i], id, 'PX', ARGV[1])
-    added = added + 1
-  end
-  at = at + 1 + n
-end
-return added
-"""
-
-# Acknowledge, publish, then read every input stream for one consumer without
-# blocking, and note each stream's last id. KEYS: the ARGV[1] input streams, then (if
-# publishing) the decision stream and one marker per decision. ARGV[1] number of
-# streams, ARGV[2] consumer, ARGV[3] count, then per stream: its group, the number of
-# ids to acknowledge, those ids; then, if publishing, the rest as for _PUBLISH_ONCE
-# (marker TTL ms, MAXLEN, per decision its items). Returns {added, per stream
-# {entries, last id}}.
-_READ_ALL = """
-local streams = tonumber(ARGV[1])
-local groups, at = {}, 4
-for i = 1, streams do
-  local acks = tonumber(ARGV[at + 1])
-  groups[i] = ARGV[at]
-  if acks > 0 then
-    redis.call('XACK', KEYS[i], groups[i], unpack(ARGV, at + 2, at + 1 + acks))
-  end
-  at = at + 2 + acks
-end
-local added = 0
-if #KEYS > streams then
-  local ttl, maxlen = ARGV[at], ARGV[at + 1]
-  at = at + 2
-  for i = streams + 2, #KEYS do
-    local n = tonumber(ARGV[at])
-    if redis.call('EXISTS', KEYS[i]) == 0 then
-      local id = redis.call('XADD', KEYS[streams + 1], 'MAXLEN', '~', maxlen, '*',
-                            unpack(ARGV, at + 1, at + n))
-      redis.call('SET', KEYS[i], id, 'PX', ttl)
-      added = added + 1
-    end
-    at = at + 1 + n
-  end
-end
-local out = {}
-for i = 1, streams do
-  local got = redis.call('XREADGROUP', 'GROUP', groups[i], ARGV[2], 'COUNT', ARGV[3],
-                         'STREAMS', KEYS[i], '>')
-  local tail = redis.call('XREVRANGE', KEYS[i], '+', '-', 'COUNT', 1)
-  out[i] = {got and got[1][2] or {}, tail[1] and tail[1][1] or '0-0'}
-end
-return {added, out}
-"""
-
-
-def _sha(script: str) -> str:
-    return sha1(script.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
-
-
-_PUBLISH_SHA, _READ_ALL_SHA = _sha(_PUBLISH_ONCE), _sha(_READ_ALL)
-
 
 Raw = list[tuple[str, dict[str, str]]]
 
@@ -233,10 +163,10 @@ class RedisStreamsBus(ConsumerCore):
         if publish is not None:
             self._publish_args(publish.decisions, keys, args)
         try:
-            added, replies = await self.redis.evalsha(_READ_ALL_SHA, len(keys), *keys, *args)
+            added, replies = await self.redis.evalsha(READ_ALL_SHA, len(keys), *keys, *args)
         except NoScriptError:
-            await self.redis.script_load(_READ_ALL)
-            added, replies = await self.redis.evalsha(_READ_ALL_SHA, len(keys), *keys, *args)
+            await self.redis.script_load(READ_ALL)
+            added, replies = await self.redis.evalsha(READ_ALL_SHA, len(keys), *keys, *args)
         if publish is not None:
             publish.added = int(added)
         raws = [_flat_entries(entries) for entries, _tail in replies]
@@ -311,7 +241,7 @@ class RedisStreamsBus(ConsumerCore):
     def _publish_args(
         self, decisions: Sequence[Mapping[str, Any]], keys: list[EncodableT], args: list[EncodableT]
     ) -> None:
-        """Append what ``_PUBLISH_ONCE`` expects (also the tail of ``_READ_ALL``)."""
+        """Append what ``PUBLISH_ONCE`` expects (also the tail of ``READ_ALL``)."""
         prepared = [decision_fields(d) for d in decisions]  # all encoded before any write
         keys.append(self.namespace + DECISION_STREAM)
         args.extend((self.dedup_ttl_ms, self.maxlen))
@@ -330,10 +260,10 @@ class RedisStreamsBus(ConsumerCore):
         # EXISTS first every time. A Redis that lost its script cache answers NOSCRIPT:
         # load the script once and send again (nothing was written).
         try:
-            added = await self.redis.evalsha(_PUBLISH_SHA, len(keys), *keys, *args)
+            added = await self.redis.evalsha(PUBLISH_SHA, len(keys), *keys, *args)
         except NoScriptError:
-            await self.redis.script_load(_PUBLISH_ONCE)
-            added = await self.redis.evalsha(_PUBLISH_SHA, len(keys), *keys, *args)
+            await self.redis.script_load(PUBLISH_ONCE)
+            added = await self.redis.evalsha(PUBLISH_SHA, len(keys), *keys, *args)
         return int(added)
 
     async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
