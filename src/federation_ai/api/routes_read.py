@@ -9,6 +9,7 @@ from starlette.status import HTTP_404_NOT_FOUND
 from federation_ai.api.deps import AccountQuery, ServiceDep, Viewer, known_account
 from federation_ai.api.responses import FastJSONResponse
 from federation_ai.api.schemas import DecisionList
+from federation_ai.core.ids import ID_PATTERN, MAX_ID_LENGTH
 from federation_ai.store import DecisionQuery
 
 router = APIRouter(prefix="/api/federation", tags=["read"])
@@ -69,7 +70,9 @@ async def list_decisions(
 async def get_decision(
     service: ServiceDep,
     _: Viewer,
-    decision_id: Annotated[str, Path(min_length=1, max_length=200)],
+    decision_id: Annotated[
+        str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
+    ],
 ) -> FastJSONResponse:
     """One decision and the event that triggered it (``event``)."""
     decision = await service.store.get_decision(decision_id)
