@@ -87,6 +87,7 @@ async def build_service(
         on_commit=relay.committed,
         published=relay,
         publish_grace_s=PUBLISH_GRACE_S,
+        max_accounts=cfg.max_accounts,
         direct={
             name: a
             for name, a in adapters.writers.items()

@@ -58,6 +58,19 @@ def _encoded(state: dict[str, Any]) -> bytes:
 
 
 INVALID = "invalid"
+
+
+class AccountLimitError(InvalidEvent):
+    """A new account beyond ``service.max_accounts``: refused like invalid input."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "account_id",
+            f"new account refused: the service already holds {limit} accounts, "
+            f"its limit (service.max_accounts = {limit})",
+        )
+        self.limit = limit
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = structlog.get_logger("federation_ai.pipeline")
 
@@ -113,8 +126,10 @@ class Pipeline:
         publish_grace_s: float = 0.0,
         direct: Mapping[str, Adapter] | None = None,
         published: PublishedIds | None = None,
+        max_accounts: int | None = None,
     ) -> None:
         self.store = store
+        self.max_accounts = max_accounts  # None: no limit (replay, verify, tests)
         # with a fast publisher (on_commit), the relay leaves publish rows alone this long
         self.publish_grace_s = publish_grace_s
         self.config = config
@@ -230,6 +245,10 @@ class Pipeline:
         return {aid: await self.store.known_event_ids(aid, ids) for aid, ids in ask.items()}
 
     def _decide(self, event: Event, work: _Work) -> Outcome:
+        accounts = self.state.accounts
+        limit = self.max_accounts
+        if limit is not None and event.account_id not in accounts and len(accounts) >= limit:
+            return Outcome(INVALID, [], AccountLimitError(limit))
         started = time.perf_counter()
         try:
             result = step(self.state, event, self.config)

@@ -17,6 +17,7 @@ import structlog
 
 from federation_ai.bus import envelope_to_event_dict
 from federation_ai.core import OUT_OF_ORDER, Event, InvalidEvent, parse_event
+from federation_ai.service.pipeline import AccountLimitError
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -142,7 +143,9 @@ class Runner:
         ack: list[BusMessage] = []
         for (msg, event), outcome in zip(valid, outcomes, strict=True):
             if outcome.error is not None:
-                await self._dead_letter(msg, reason_of(outcome.error), "invalid")
+                limited = isinstance(outcome.error, AccountLimitError)
+                label = "account_limit" if limited else "invalid"
+                await self._dead_letter(msg, reason_of(outcome.error), label)
             elif outcome.outcome == OUT_OF_ORDER:
                 reason = f"out of order: {event.event_id} is older than the account's last event"
                 await self._dead_letter(msg, reason, "out_of_order")

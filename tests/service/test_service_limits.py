@@ -1,0 +1,97 @@
+"""Input limits on the bus path, on both bus backends: the account limit, the message
+size cap and conflicting duplicates. Each is dead-lettered with its reason, counted,
+and changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from federation_ai.bus import InMemoryBroker, InMemoryBus, RedisStreamsBus, dlq_key
+from federation_ai.service import build_service
+
+from .conftest import REDIS_URL, settings_for, unavailable
+from .helpers import seed_fields
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+
+SNAP = "portfolio.snapshot_updated"
+
+
+class Bus:
+    """A bus factory over one backend: ``make()`` is a bus on the same streams each time."""
+
+    def __init__(self, redis: Redis | None) -> None:
+        self.redis = redis
+        self.namespace = f"test-svc-{uuid.uuid4().hex[:12]}:"
+        ms = itertools.count(1_700_000_000_000)
+        self.broker = InMemoryBroker(wall_clock=lambda: next(ms) / 1000)
+
+    def make(self, **kw: Any) -> InMemoryBus | RedisStreamsBus:
+        if self.redis is None:
+            return InMemoryBus("svc", broker=self.broker, **kw)
+        return RedisStreamsBus("svc", client=self.redis, namespace=self.namespace, **kw)
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
+    redis = None
+    if request.param == "redis":
+        redis = Redis.from_url(REDIS_URL, decode_responses=True)
+        try:
+            await redis.ping()
+        except (RedisError, OSError) as exc:
+            await redis.aclose()
+            unavailable(f"Redis not reachable at {REDIS_URL}: {exc}")
+    b = Bus(redis)
+    yield b
+    if redis is not None:
+        keys = [k async for k in redis.scan_iter(match=f"{b.namespace}*", count=1000)]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+
+
+def snapshot(event_id: str, minute: int, equity: float, account: str = "default") -> dict[str, Any]:
+    return {"event_type": SNAP, "event_id": event_id, "account_id": account,
+            "timestamp": f"2024-03-01T12:{minute:02d}:00Z", "payload": {"total_equity": equity}}
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+def dead_letters(svc: Any, reason: str) -> float:
+    value = svc.metrics_registry().get_sample_value("federation_dead_letters_total", {"reason": reason})
+    return value or 0.0
+
+
+async def test_a_new_account_beyond_the_limit_is_dead_lettered_naming_it(tmp_path, backend):
+    bus = backend.make()
+    svc = await build_service(settings_for(tmp_path, max_accounts=2), bus=bus)
+    await svc.start()
+    try:
+        for n, account in enumerate(["a", "b", "c"]):
+            await bus.publish_event(SNAP, seed_fields(snapshot(f"s-{account}", n, 10_000.0, account)))
+        await bus.publish_event(SNAP, seed_fields(snapshot("s-a2", 5, 10_100.0, "a")))
+        await until(lambda: svc.pipeline.events_processed == 3)
+        await until(lambda: dead_letters(svc, "account_limit") == 1)
+        assert svc.accounts() == ["a", "b"]
+        (_, dead), = await bus.read_stream(dlq_key(SNAP))
+        assert "account_id: new account refused" in dead["reason"]
+        assert "service.max_accounts = 2" in dead["reason"]
+        assert json.loads(dead["payload"])["account_id"] == "c"
+        assert await svc.store.get_event("c", "s-c") is None
+        assert svc.policy("a")["last_event_id"] == "s-a2"
+    finally:
+        await svc.stop()
