@@ -75,7 +75,7 @@ def test_example_file_lists_the_defaults():
     assert load_settings(example, environ={}).core.digest == CoreConfig().digest
 
 
-@pytest.mark.parametrize("key", ["max_accounts"])
+@pytest.mark.parametrize("key", ["max_accounts", "max_message_bytes"])
 def test_service_limits_below_their_minimum_name_the_key(key):
     with pytest.raises(ConfigError, match=rf"service\.{key}: must be at least"):
         load_settings(environ={}, overrides={"service": {key: 0}})

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from federation_ai.bus import InMemoryBroker, InMemoryBus, RedisStreamsBus, dlq_key
+from federation_ai.bus.envelope import message_bytes
 from federation_ai.service import build_service
 
 from .conftest import REDIS_URL, settings_for, unavailable
@@ -93,5 +94,47 @@ async def test_a_new_account_beyond_the_limit_is_dead_lettered_naming_it(tmp_pat
         assert json.loads(dead["payload"])["account_id"] == "c"
         assert await svc.store.get_event("c", "s-c") is None
         assert svc.policy("a")["last_event_id"] == "s-a2"
+    finally:
+        await svc.stop()
+
+
+@pytest.mark.parametrize("payload", [
+    json.dumps({"total_equity": 10_000.0, "event_id": "big", "note": "x" * 5_000_000}),
+    "not json " + "x" * 5_000_000,
+], ids=["snapshot", "not-json"])
+async def test_an_oversized_message_is_dead_lettered_as_a_sample_and_not_stored(tmp_path, backend, payload):
+    bus = backend.make(max_message_bytes=65_536)
+    svc = await build_service(settings_for(tmp_path), bus=bus)
+    await svc.start()
+    try:
+        fields = {**seed_fields(snapshot("big", 0, 10_000.0)), "payload": payload}
+        await bus.publish_event(SNAP, fields)
+        await bus.publish_event(SNAP, seed_fields(snapshot("next", 1, 10_000.0)))
+        await until(lambda: svc.pipeline.events_processed == 1)
+        assert dead_letters(svc, "too_large") == 1
+        (_, dead), = await bus.read_stream(dlq_key(SNAP))
+        size = message_bytes(fields)
+        assert size > 5_000_000
+        assert dead["reason"] == f"message too large: {size} bytes, over service.max_message_bytes (65536)"
+        assert dead["truncated"] == "true"
+        assert sum(len(k) + len(v) for k, v in dead.items()) < 8 * 1024
+        assert await svc.store.get_event("default", "big") is None
+        assert svc.policy("default")["last_event_id"] == "next"
+        assert await bus.pending_count() == 0
+    finally:
+        await svc.stop()
+
+
+async def test_the_message_size_limit_is_configurable(tmp_path, backend):
+    bus = backend.make(max_message_bytes=4096)
+    svc = await build_service(settings_for(tmp_path, max_message_bytes=4096), bus=bus)
+    await svc.start()
+    try:
+        fields = seed_fields({**snapshot("mid", 0, 10_000.0), "payload": {"total_equity": 1e4, "n": "x" * 5000}})
+        await bus.publish_event(SNAP, fields)
+        await until(lambda: dead_letters(svc, "too_large") == 1)
+        (_, dead), = await bus.read_stream(dlq_key(SNAP))
+        assert "over service.max_message_bytes (4096)" in dead["reason"]
+        assert svc.accounts() == []
     finally:
         await svc.stop()
