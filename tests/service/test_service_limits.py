@@ -138,3 +138,99 @@ async def test_the_message_size_limit_is_configurable(tmp_path, backend):
         assert svc.accounts() == []
     finally:
         await svc.stop()
+
+
+HEALTH = "system.health_updated"
+
+
+def health(event_id: str, minute: int, status: str) -> dict[str, Any]:
+    return {"event_type": HEALTH, "event_id": event_id, "account_id": "default",
+            "timestamp": f"2024-03-01T12:{minute:02d}:00Z", "payload": {"overall_status": status}}
+
+
+def conflicts(svc: Any, event_type: str) -> float:
+    value = svc.metrics_registry().get_sample_value(
+        "federation_conflicting_duplicates_total", {"event_type": event_type})
+    return value or 0.0
+
+
+async def test_an_id_reused_with_other_content_is_ignored_and_a_copy_dead_lettered(tmp_path, backend):
+    bus = backend.make()
+    svc = await build_service(settings_for(tmp_path), bus=bus)
+    await svc.start()
+    try:
+        await bus.publish_event(SNAP, seed_fields(snapshot("s-0", 0, 10_000.0)))
+        await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "HEALTHY")))
+        await until(lambda: svc.pipeline.events_processed == 2)
+        policy = svc.policy("default")
+        decided = [d async for d in svc.store.iter_decisions()]
+        resent = {**seed_fields(health("h-1", 1, "HEALTHY")), "trace_id": "other", "source": "retry"}
+        await bus.publish_event(HEALTH, resent)  # the same event again: a plain duplicate
+        await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "CRITICAL")))
+        await until(lambda: dead_letters(svc, "conflicting_duplicate") == 1)
+        await bus.publish_event(SNAP, seed_fields(snapshot("s-2", 2, 10_000.0)))
+        await until(lambda: svc.pipeline.events_processed == 3)
+
+        (_, dead), = await bus.read_stream(dlq_key(HEALTH))
+        assert dead["reason"] == (
+            "conflicting duplicate: event h-1 of account default was already taken with "
+            "different content (payload.overall_status); this copy is ignored")
+        assert json.loads(dead["payload"])["overall_status"] == "CRITICAL"
+        assert conflicts(svc, HEALTH) == 1
+        assert svc.status()["conflicting_duplicates"] == 1
+        stored = await svc.store.get_event("default", "h-1")
+        assert stored["payload"]["overall_status"] == "HEALTHY"
+        assert [d async for d in svc.store.iter_decisions()][: len(decided)] == decided
+        assert svc.policy("default")["mode"] == policy["mode"]
+        assert await bus.pending_count() == 0
+    finally:
+        await svc.stop()
+
+
+async def test_conflicting_duplicates_in_one_batch_are_caught_too(tmp_path, backend):
+    bus = backend.make()
+    await bus.start()
+    await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "HEALTHY")))
+    await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "CRITICAL")))
+    await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "HEALTHY")))
+    svc = await build_service(settings_for(tmp_path), bus=bus)
+    await svc.start()
+    try:
+        await until(lambda: dead_letters(svc, "conflicting_duplicate") == 1)
+        await until(lambda: svc.pipeline.events_processed == 1)
+        dead = await bus.read_stream(dlq_key(HEALTH))
+        assert [json.loads(f["payload"])["overall_status"] for _, f in dead] == ["CRITICAL"]
+        assert conflicts(svc, HEALTH) == 1
+    finally:
+        await svc.stop()
+
+
+async def test_after_a_restart_conflicts_are_found_in_the_event_log(tmp_path, backend):
+    first = await build_service(settings_for(tmp_path), bus=backend.make())
+    await first.start()
+    try:
+        await first.bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "HEALTHY")))
+        await until(lambda: first.pipeline.events_processed == 1)  # the streams' order
+        await first.bus.publish_event(SNAP, seed_fields(snapshot("s-1", 2, 10_000.0)))
+        await until(lambda: first.pipeline.events_processed == 2)
+    finally:
+        await first.stop()
+    bus = backend.make()
+    svc = await build_service(settings_for(tmp_path), bus=bus)
+    await svc.start()
+    try:
+        # newer than the account's last event: not looked up, caught by the event log at commit
+        await bus.publish_event(SNAP, seed_fields(snapshot("s-1", 9, 500.0)))
+        await until(lambda: dead_letters(svc, "conflicting_duplicate") == 1)
+        await bus.publish_event(SNAP, seed_fields(snapshot("s-1", 2, 10_000.0)))  # plain redelivery
+        await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "CRITICAL")))  # older: looked up
+        await until(lambda: dead_letters(svc, "conflicting_duplicate") == 2)
+        assert conflicts(svc, HEALTH) == 1
+        assert conflicts(svc, SNAP) == 1
+        (_, dead), = await bus.read_stream(dlq_key(SNAP))
+        assert "(timestamp, payload.total_equity)" in dead["reason"]
+        assert svc.policy("default")["frozen"]["frozen"] is False
+        assert svc.pipeline.events_processed == 0
+        assert await bus.pending_count() == 0
+    finally:
+        await svc.stop()

@@ -20,6 +20,9 @@ class IngestOutcome(Protocol):
     @property
     def decisions(self) -> list[dict[str, Any]]: ...
 
+    @property
+    def conflict(self) -> str | None: ...  # a duplicate whose content differed
+
 
 class Service(Protocol):
     """The service facade the API is written against (see ``federation_ai.service``)."""

@@ -101,6 +101,11 @@ class IngestResponse(BaseModel):
     account_id: str | None
     outcome: str
     decisions: list[dict[str, Any]]
+    conflict: str | None = Field(
+        default=None,
+        description="Only on a duplicate whose content differs from the event first "
+        "taken with that id (still ignored): why.",
+    )
 
 
 class DecisionList(BaseModel):

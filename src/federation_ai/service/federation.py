@@ -63,6 +63,7 @@ def _account_status(acct: AccountState) -> dict[str, Any]:
 class IngestResult:
     outcome: str  # "processed" | "duplicate" | "out_of_order"
     decisions: list[dict[str, Any]]
+    conflict: str | None = None  # a duplicate whose content differs from the logged event
 
 
 class FederationService:
@@ -155,7 +156,7 @@ class FederationService:
             (outcome,) = await self.pipeline.run([event])
         if outcome.error is not None:
             raise outcome.error  # invalid against the account's state: nothing changed
-        return IngestResult(outcome.outcome, outcome.decisions)
+        return IngestResult(outcome.outcome, outcome.decisions, outcome.conflict)
 
     # --- read side ----------------------------------------------------------------
 
@@ -193,6 +194,7 @@ class FederationService:
             "started_at": self.started_at,
             "config_digest": self.settings.core.digest,
             "events_processed": self.pipeline.events_processed,
+            "conflicting_duplicates": self.pipeline.conflicting_duplicates,
             "account_summary": self._account_summary(),
             "accounts": accounts,
             "accounts_next_cursor": page[-1] if more and page else None,

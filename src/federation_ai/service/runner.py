@@ -161,6 +161,8 @@ class Runner:
             elif outcome.outcome == OUT_OF_ORDER:
                 reason = f"out of order: {event.event_id} is older than the account's last event"
                 await self._dead_letter(msg, reason, "out_of_order")
+            elif outcome.conflict is not None:  # ignored as a duplicate; a copy for review
+                await self._dead_letter(msg, outcome.conflict, "conflicting_duplicate")
             else:
                 ack.append(msg)
         self._to_ack.extend(ack)
