@@ -97,8 +97,12 @@ class RedisStreamsBus(ConsumerCore):
     ) -> None:
         super().__init__(consumer, event_types, claim_idle_ms)
         self._owns_client = isinstance(client, str)
+        # A message that is not UTF-8 must reach the dead-letter stream, not make every
+        # read fail: undecodable bytes become U+FFFD (the JSON check then refuses it).
         self.redis: Redis = (
-            Redis.from_url(client, decode_responses=True) if isinstance(client, str) else client
+            Redis.from_url(client, decode_responses=True, encoding_errors="replace")
+            if isinstance(client, str)
+            else client
         )
         self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
         self.namespace = namespace
