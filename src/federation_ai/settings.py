@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 ENV_PREFIX = "FEDERATION_"
 _SERVICE_SECTIONS = ("service", "adapters")
+_SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 
 
 def redact_url(url: str) -> str:
@@ -41,7 +42,15 @@ class ServiceConfig:
     output_maxlen: int = 100_000
     metrics_public: bool = True
     max_body_bytes: int = 65_536
+    max_accounts: int = 1_000  # a new account beyond it is refused (422 / dead letter)
+    max_message_bytes: int = 65_536  # a larger bus message is dead-lettered (a sample)
     log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        for key, least in _SERVICE_MINIMUMS.items():
+            value = getattr(self, key)
+            if value < least:
+                raise ConfigError(f"service.{key}", f"must be at least {least}, got {value}")
 
     def database_url(self) -> str:
         if self.db_url:

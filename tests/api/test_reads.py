@@ -95,3 +95,23 @@ async def test_ingest_reports_duplicates_and_out_of_order(client, keys, service,
     late = await client.post(f"{API}/events", json=snapshot("d-0", at(-20), 9_000.0), headers=h)
     assert late.json()["outcome"] == "out_of_order"
     assert service.policy("default")["last_event_id"] == "d-1"
+
+
+async def test_ingest_names_a_conflicting_duplicate_ignores_and_counts_it(client, keys, service, account):
+    h = keys.headers("operator")
+    ts = at(-5)
+    first = await client.post(f"{API}/events", json=health("c-1", ts, "HEALTHY"), headers=h)
+    assert first.json()["outcome"] == "processed"
+    policy = service.policy("default")
+    changed = await client.post(f"{API}/events", json=health("c-1", ts, "CRITICAL"), headers=h)
+    assert changed.status_code == 200
+    body = changed.json()
+    assert (body["outcome"], body["decisions"]) == ("duplicate", [])
+    assert body["conflict"].startswith("conflicting duplicate: event c-1 of account default")
+    assert "(payload.overall_status)" in body["conflict"]
+    assert service.policy("default") == policy
+    assert (await service.store.get_event("default", "c-1"))["payload"]["overall_status"] == "HEALTHY"
+    status = (await client.get(f"{API}/status", headers=h)).json()
+    assert status["conflicting_duplicates"] == 1
+    metrics = (await client.get("/metrics", headers=h)).text
+    assert 'federation_conflicting_duplicates_total{event_type="system.health_updated"} 1.0' in metrics

@@ -321,3 +321,56 @@ async def test_fetched_message_converts_to_an_event(bus, drain):
 async def test_fetch_rejects_a_non_positive_max_count(bus):
     with pytest.raises(ValueError):
         await bus.fetch(max_count=0)
+
+
+async def test_dead_letter_of_an_oversized_message_keeps_a_bounded_sample(backend, drain):
+    bus = await backend.started("c1", max_message_bytes=65_536)
+    fields = seed_fields(SNAP, {"total_equity": 1})
+    fields["payload"] = "not json " + "x" * 5_000_000
+    await bus.publish_event(SNAP, fields)
+    (msg,) = await drain(bus, lambda seen: len(seen) >= 1)
+    await bus.dead_letter(msg, "message too large")
+    assert await bus.pending_count() == 0
+    ((_, dlq),) = await bus.read_stream(dlq_key(SNAP))
+    assert sum(len(k.encode()) + len(v.encode()) for k, v in dlq.items()) < 8 * 1024
+    assert dlq["reason"] == "message too large"
+    assert dlq["truncated"] == "true"
+    assert int(dlq["original_bytes"]) > 5_000_000
+    assert dlq["original_fields"] == str(len(fields))
+    assert dlq["payload"].startswith("not json xxx")
+    assert {k: dlq[k] for k in ("event_type", "trace_id", "source")} == {
+        k: fields[k] for k in ("event_type", "trace_id", "source")
+    }
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"payload": "é" * 40_000},  # 80,000 bytes in 40,000 characters, cut on a character
+        {f"f{i}": "v" * 100 for i in range(10_000)},  # many small fields
+        {"n" * 100_000: "v"},  # one huge field name
+    ],
+    ids=["multibyte", "many-fields", "long-name"],
+)
+async def test_dead_letter_sample_is_bounded_whatever_the_shape(backend, drain, fields):
+    bus = await backend.started("c1", max_message_bytes=2048)
+    await bus.publish_event(SNAP, fields)
+    (msg,) = await drain(bus, lambda seen: len(seen) >= 1)
+    await bus.dead_letter(msg, "r" * 100_000)
+    ((_, dlq),) = await bus.read_stream(dlq_key(SNAP))
+    assert sum(len(k.encode()) + len(v.encode()) for k, v in dlq.items()) < 8 * 1024
+    assert dlq["truncated"] == "true"
+    assert len(dlq["reason"]) <= 1024
+    assert await bus.pending_count() == 0
+
+
+async def test_dead_letter_within_the_size_limit_copies_every_field(backend, drain):
+    bus = await backend.started("c1", max_message_bytes=2048)
+    fields = {"payload": "y" * 1500, "truncated": "mine"}
+    await bus.publish_event(SNAP, fields)
+    (msg,) = await drain(bus, lambda seen: len(seen) >= 1)
+    await bus.dead_letter(msg, "bad")
+    ((_, dlq),) = await bus.read_stream(dlq_key(SNAP))
+    assert dlq["payload"] == fields["payload"]
+    assert dlq["truncated"] == "mine"
+    assert "original_bytes" not in dlq

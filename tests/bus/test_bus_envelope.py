@@ -6,6 +6,8 @@ import json
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from federation_ai.bus import (
     BusMessage,
@@ -16,6 +18,7 @@ from federation_ai.bus import (
     envelope_to_event_dict,
     make_bus,
 )
+from federation_ai.bus.envelope import dead_letter_fields, message_bytes, oversized
 
 SNAP = "portfolio.snapshot_updated"
 
@@ -135,3 +138,22 @@ def test_constructor_arguments_are_checked():
         InMemoryBus("c1", event_types=[])
     with pytest.raises(ValueError):
         InMemoryBus("c1", claim_idle_ms=0)
+
+
+@given(
+    st.dictionaries(st.text(max_size=40), st.text(max_size=400), max_size=8),
+    st.integers(0, 3000),
+)
+def test_oversized_agrees_with_the_exact_utf8_size(fields, limit):
+    size = message_bytes(fields)
+    assert oversized(fields, limit) == (size if size > limit else None)
+
+
+@given(st.text(max_size=3000), st.integers(0, 4100))
+def test_a_dead_letter_sample_is_cut_on_a_character_boundary(text, limit):
+    dead = dead_letter_fields(message({"payload": text}), "r", "c", max_message_bytes=limit)
+    if message_bytes({"payload": text}) > limit:
+        assert text.startswith(dead["payload"])
+        assert len(dead["payload"].encode()) <= 1024
+    else:
+        assert dead["payload"] == text

@@ -5,9 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
+from redis.asyncio import Redis
+from tests.bus.conftest import REDIS_URL
 from tests.bus.test_bus_contract import decision
 
-from federation_ai.bus import DECISION_STREAM, envelope_to_event_dict, group_name, stream_key
+from federation_ai.bus import (
+    DECISION_STREAM,
+    RedisStreamsBus,
+    envelope_to_event_dict,
+    group_name,
+    stream_key,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -93,3 +101,25 @@ async def test_reading_and_publishing_survive_a_redis_that_lost_its_scripts(
     assert await bus.publish_decisions([decision(2)]) == 0  # loaded once, still idempotent
     entries = await bus.read_stream(DECISION_STREAM)
     assert [json.loads(f["payload"])["decision_id"] for _, f in entries] == ["dec-1", "dec-2"]
+
+
+async def test_a_message_that_is_not_utf8_is_delivered_instead_of_blocking_the_stream(
+    redis_backend, drain
+):
+    """Built from a URL (as the service builds it), the bus decodes what it cannot as
+    U+FFFD: the message can be dead-lettered and the messages behind it are read."""
+    bus = RedisStreamsBus("c1", client=REDIS_URL, namespace=redis_backend.namespace)
+    redis_backend.buses.append(bus)
+    await bus.start()
+    raw = Redis.from_url(REDIS_URL)
+    try:
+        await raw.xadd(redis_backend.namespace + stream_key(SNAP), {b"payload": b"\xff\xfe{}"})
+    finally:
+        await raw.aclose()
+    after = await bus.publish_event(SNAP, {"payload": "{}"})
+    got = await drain(bus, lambda seen: len(seen) >= 2)
+    assert got[0].fields["payload"] == "\ufffd\ufffd{}"
+    assert got[1].message_id == after
+    await bus.dead_letter(got[0], "invalid message: payload is not valid JSON")
+    await bus.ack(got[1:])
+    assert await bus.pending_count() == 0

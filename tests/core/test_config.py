@@ -73,3 +73,9 @@ def test_secrets_are_redacted_in_repr():
 def test_example_file_lists_the_defaults():
     example = Path(__file__).parents[2] / "examples" / "federation.toml"
     assert load_settings(example, environ={}).core.digest == CoreConfig().digest
+
+
+@pytest.mark.parametrize("key", ["max_accounts", "max_message_bytes"])
+def test_service_limits_below_their_minimum_name_the_key(key):
+    with pytest.raises(ConfigError, match=rf"service\.{key}: must be at least"):
+        load_settings(environ={}, overrides={"service": {key: 0}})

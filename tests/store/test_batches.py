@@ -215,6 +215,17 @@ async def test_known_event_ids(store: Store) -> None:
     assert await store.known_event_ids("default", []) == set()
 
 
+async def test_event_envelopes_are_those_logged(store: Store) -> None:
+    ids = [f"e-{i}" for i in range(1000)]
+    await store.commit_batch(Batch(events=[event(i) for i in ids]))
+    await store.commit_batch(Batch(events=[event("late", outcome="out_of_order")]))
+    found = await store.event_envelopes("default", [*ids[950:], "late", "late", "never"])
+    assert set(found) == {*ids[950:], "late"}
+    assert found["e-999"] == event("e-999").envelope
+    assert await store.event_envelopes("other", ids) == {}
+    assert await store.event_envelopes("default", []) == {}
+
+
 async def test_states_are_upserted_per_account(store: Store) -> None:
     await store.commit_batch(
         Batch(events=[event("e-1", account="a")], states={"a": {"v": 1}, "b": {"v": 1}})

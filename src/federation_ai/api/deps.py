@@ -8,6 +8,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from federation_ai.api.facade import Service
 from federation_ai.api.security import Authenticator, Principal
+from federation_ai.core.ids import ID_PATTERN, ID_RULE, MAX_ID_LENGTH
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <key>`")
@@ -83,5 +84,10 @@ def known_account(service: Service, account_id: str) -> dict[str, Any]:
 
 AccountQuery = Annotated[
     str | None,
-    Query(min_length=1, max_length=200, description="Account id; unknown accounts answer 404."),
+    Query(
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        pattern=ID_PATTERN,
+        description=f"Account id ({ID_RULE}); unknown accounts answer 404.",
+    ),
 ]

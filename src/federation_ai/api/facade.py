@@ -20,6 +20,9 @@ class IngestOutcome(Protocol):
     @property
     def decisions(self) -> list[dict[str, Any]]: ...
 
+    @property
+    def conflict(self) -> str | None: ...  # a duplicate whose content differed
+
 
 class Service(Protocol):
     """The service facade the API is written against (see ``federation_ai.service``)."""
@@ -33,7 +36,7 @@ class Service(Protocol):
 
     def policy(self, account_id: str) -> dict[str, Any] | None: ...
 
-    def status(self) -> dict[str, Any]: ...
+    def status(self, *, limit: int = 100, cursor: str | None = None) -> dict[str, Any]: ...
 
     def subscribe(self) -> AsyncIterator[dict[str, Any]]: ...
 

@@ -22,6 +22,7 @@ _EXAMPLE = {
 @router.post(
     "/events",
     responses={422: {"description": "Invalid event; `detail[0].loc` is the field path"}},
+    response_model_exclude_none=True,
 )
 async def ingest_event(
     service: ServiceDep,
@@ -43,4 +44,5 @@ async def ingest_event(
         account_id="default" if account is None else str(account),
         outcome=result.outcome,
         decisions=list(result.decisions),
+        conflict=result.conflict,
     )

@@ -9,6 +9,7 @@ from starlette.status import HTTP_404_NOT_FOUND
 from federation_ai.api.deps import AccountQuery, ServiceDep, Viewer, known_account
 from federation_ai.api.responses import FastJSONResponse
 from federation_ai.api.schemas import DecisionList
+from federation_ai.core.ids import ID_PATTERN, MAX_ID_LENGTH
 from federation_ai.store import DecisionQuery
 
 router = APIRouter(prefix="/api/federation", tags=["read"])
@@ -23,10 +24,24 @@ Status = Literal["applied", "superseded", "vetoed"]
 
 @router.get("/status", response_class=FastJSONResponse)
 async def get_status(
-    service: ServiceDep, _: Viewer, account_id: AccountQuery = None
+    service: ServiceDep,
+    _: Viewer,
+    account_id: AccountQuery = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="accounts per page")] = 100,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_ID_LENGTH,
+            pattern=ID_PATTERN,
+            description="`accounts_next_cursor` of the previous page",
+        ),
+    ] = None,
 ) -> FastJSONResponse:
-    """Service status; with ``account_id``, that account's policy summary too."""
-    body = service.status()
+    """Service status: figures, ``account_summary`` (counts over every account) and a
+    page of ``accounts`` in id order (``limit``, then ``cursor`` from
+    ``accounts_next_cursor``); with ``account_id``, that account's policy too."""
+    body = service.status(limit=limit, cursor=cursor)
     if account_id is not None:
         policy = known_account(service, account_id)
         body = {**body, "account": policy}
@@ -69,7 +84,9 @@ async def list_decisions(
 async def get_decision(
     service: ServiceDep,
     _: Viewer,
-    decision_id: Annotated[str, Path(min_length=1, max_length=200)],
+    decision_id: Annotated[
+        str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
+    ],
 ) -> FastJSONResponse:
     """One decision and the event that triggered it (``event``)."""
     decision = await service.store.get_decision(decision_id)

@@ -10,9 +10,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from federation_ai.core.ids import ID_PATTERN, MAX_ID_LENGTH
+
 Reason = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"\S")]
 OptionalReason = Annotated[str | None, Field(default=None, max_length=1000)]
-AccountId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+AccountId = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 Minutes = Annotated[
     float, Field(gt=0, le=525_600, description="Pin length; omit to pin until changed.")
 ]
@@ -99,6 +101,11 @@ class IngestResponse(BaseModel):
     account_id: str | None
     outcome: str
     decisions: list[dict[str, Any]]
+    conflict: str | None = Field(
+        default=None,
+        description="Only on a duplicate whose content differs from the event first "
+        "taken with that id (still ignored): why.",
+    )
 
 
 class DecisionList(BaseModel):

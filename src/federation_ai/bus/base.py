@@ -22,6 +22,9 @@ DEFAULT_CLAIM_IDLE_MS = 30_000
 DEFAULT_MAXLEN = 100_000
 DEFAULT_DLQ_MAXLEN = 100_000
 DEFAULT_DEDUP_TTL_MS = 7 * 24 * 3600 * 1000
+# Largest input message copied whole into the dead-letter stream (the service's
+# service.max_message_bytes; larger ones are refused and only a sample is copied).
+DEFAULT_MAX_MESSAGE_BYTES = 65_536
 # Where a new consumer group starts: "0" = every entry already in the stream
 # (nothing a producer wrote before the first start is lost), "$" = only new ones.
 DEFAULT_GROUP_START_ID = "0"

@@ -6,7 +6,12 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.bus.base import DECISION_EVENT_TYPE, SOURCE, entry_id_key
+from federation_ai.bus.base import (
+    DECISION_EVENT_TYPE,
+    DEFAULT_MAX_MESSAGE_BYTES,
+    SOURCE,
+    entry_id_key,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -14,6 +19,11 @@ if TYPE_CHECKING:
     from federation_ai.bus.base import BusMessage
 
 _TRACE_FIELDS = ("trace_id", "correlation_id", "source")
+# The dead-letter copy of an oversized message: enough to identify its producer.
+TRUNCATED_COPY_BYTES = 4096
+TRUNCATED_FIELD_BYTES = 1024
+_NAME_BYTES = 128
+MAX_REASON_CHARS = 1024
 
 
 def entry_id_time(entry_id: str) -> str:
@@ -96,19 +106,83 @@ def decision_fields(decision: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def dead_letter_fields(msg: BusMessage, reason: str, consumer: str) -> dict[str, str]:
+def message_bytes(fields: Mapping[str, str]) -> int:
+    """Size of a message: the UTF-8 bytes of its field names and values."""
+    return sum(len(k.encode()) + len(v.encode()) for k, v in fields.items())
+
+
+def oversized(fields: Mapping[str, str], limit: int) -> int | None:
+    """The message's size in bytes if it is over ``limit``, else ``None``.
+
+    Cheap for the usual small message: a character is at most four UTF-8 bytes, so a
+    message of few characters is not encoded to be measured.
+    """
+    chars = sum(len(k) + len(v) for k, v in fields.items())
+    if chars * 4 <= limit:
+        return None
+    size = message_bytes(fields)
+    return size if size > limit else None
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """The longest prefix of ``text`` within ``max_bytes`` UTF-8 bytes."""
+    if len(text) * 4 <= max_bytes:
+        return text
+    return text.encode()[:max_bytes].decode(errors="ignore")
+
+
+def _sample(fields: Mapping[str, str]) -> dict[str, str]:
+    """A bounded sample of an oversized message: the first fields, each value cut."""
+    out: dict[str, str] = {}
+    budget = TRUNCATED_COPY_BYTES
+    for name, value in fields.items():
+        if budget <= 0:
+            break
+        name_cut = _cut(name, _NAME_BYTES)
+        value_cut = _cut(value, min(TRUNCATED_FIELD_BYTES, budget))
+        out[name_cut] = value_cut
+        budget -= len(name_cut.encode()) + len(value_cut.encode())
+    return out
+
+
+def bounded_reason(reason: str) -> str:
+    """A dead-letter reason of at most ``MAX_REASON_CHARS`` characters."""
+    if len(reason) <= MAX_REASON_CHARS:
+        return reason
+    return reason[: MAX_REASON_CHARS - 1] + "…"
+
+
+def dead_letter_fields(
+    msg: BusMessage,
+    reason: str,
+    consumer: str,
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+) -> dict[str, str]:
     """The original fields plus ``reason``, ``original_id``, ``deliveries`` and ``consumer``.
 
-    An original field whose name collides is kept as ``original_<name>``.
+    An original field whose name collides is kept as ``original_<name>``. A message
+    larger than ``max_message_bytes`` is not copied whole: the copy holds its first
+    fields, each value cut to ``TRUNCATED_FIELD_BYTES``, at most about
+    ``TRUNCATED_COPY_BYTES`` in all, plus ``truncated``, ``original_bytes`` and
+    ``original_fields``. The reason is cut to ``MAX_REASON_CHARS``.
     """
     extra = {
-        "reason": reason,
+        "reason": bounded_reason(reason),
         "original_id": msg.message_id,
         "deliveries": str(msg.deliveries),
         "consumer": consumer,
     }
+    source: Mapping[str, str] = msg.fields
+    size = oversized(source, max_message_bytes)
+    if size is not None:
+        source = _sample(source)
+        extra |= {
+            "truncated": "true",
+            "original_bytes": str(size),
+            "original_fields": str(len(msg.fields)),
+        }
     out: dict[str, str] = {}
-    for name, value in msg.fields.items():
+    for name, value in source.items():
         out[f"original_{name}" if name in extra else name] = value
     out.update(extra)
     return out

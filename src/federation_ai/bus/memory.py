@@ -17,6 +17,7 @@ from federation_ai.bus.base import (
     DEFAULT_DEDUP_TTL_MS,
     DEFAULT_DLQ_MAXLEN,
     DEFAULT_GROUP_START_ID,
+    DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_MAXLEN,
     INPUT_EVENT_TYPES,
     BusMessage,
@@ -50,12 +51,14 @@ class InMemoryBus(ConsumerCore):
         dedup_ttl_ms: int = DEFAULT_DEDUP_TTL_MS,
         dlq_maxlen: int = DEFAULT_DLQ_MAXLEN,
         group_start_id: str = DEFAULT_GROUP_START_ID,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         self.broker = broker if broker is not None else InMemoryBroker()
         super().__init__(consumer, event_types, claim_idle_ms, clock=self.broker.clock)
         self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
         self.namespace = namespace
         self.group_start_id = group_start_id
+        self.max_message_bytes = max_message_bytes  # larger: a sample in the dead letter
 
     def _stream(self, event_type: str) -> str:
         return self.namespace + stream_key(event_type)
@@ -130,7 +133,7 @@ class InMemoryBus(ConsumerCore):
             self.broker.ack(self._stream(m.event_type), group_name(m.event_type), [m.message_id])
 
     async def dead_letter(self, message: BusMessage, reason: str) -> None:
-        fields = dead_letter_fields(message, reason, self.consumer)
+        fields = dead_letter_fields(message, reason, self.consumer, self.max_message_bytes)
         self.broker.add(self.namespace + dlq_key(message.event_type), fields, self.dlq_maxlen)
         await self.ack([message])
 

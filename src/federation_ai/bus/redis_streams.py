@@ -24,6 +24,7 @@ from federation_ai.bus.base import (
     DEFAULT_DEDUP_TTL_MS,
     DEFAULT_DLQ_MAXLEN,
     DEFAULT_GROUP_START_ID,
+    DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_MAXLEN,
     INPUT_EVENT_TYPES,
     BusMessage,
@@ -92,15 +93,21 @@ class RedisStreamsBus(ConsumerCore):
         dedup_ttl_ms: int = DEFAULT_DEDUP_TTL_MS,
         dlq_maxlen: int = DEFAULT_DLQ_MAXLEN,
         group_start_id: str = DEFAULT_GROUP_START_ID,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         super().__init__(consumer, event_types, claim_idle_ms)
         self._owns_client = isinstance(client, str)
+        # A message that is not UTF-8 must reach the dead-letter stream, not make every
+        # read fail: undecodable bytes become U+FFFD (the JSON check then refuses it).
         self.redis: Redis = (
-            Redis.from_url(client, decode_responses=True) if isinstance(client, str) else client
+            Redis.from_url(client, decode_responses=True, encoding_errors="replace")
+            if isinstance(client, str)
+            else client
         )
         self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
         self.namespace = namespace
         self.group_start_id = group_start_id
+        self.max_message_bytes = max_message_bytes  # larger: a sample in the dead letter
 
     def _stream(self, event_type: str) -> str:
         return self.namespace + stream_key(event_type)
@@ -231,7 +238,7 @@ class RedisStreamsBus(ConsumerCore):
             await pipe.execute()
 
     async def dead_letter(self, message: BusMessage, reason: str) -> None:
-        fields = dead_letter_fields(message, reason, self.consumer)
+        fields = dead_letter_fields(message, reason, self.consumer, self.max_message_bytes)
         et = message.event_type
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.xadd(self.namespace + dlq_key(et), fields, maxlen=self.dlq_maxlen)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from federation_ai.core import vocabulary as v
+from federation_ai.core.ids import id_problem, name_problem
 from federation_ai.core.timeutil import TimestampError, parse_timestamp
 
 
@@ -89,6 +90,20 @@ def _string(value: Any, path: str) -> str:
     return value
 
 
+def _id(value: Any, path: str) -> str:
+    problem = id_problem(value)
+    if problem is not None:
+        raise InvalidEvent(path, problem)
+    return str(value)
+
+
+def _name(value: Any, path: str) -> str:
+    problem = name_problem(value)
+    if problem is not None:
+        raise InvalidEvent(path, problem)
+    return str(value)
+
+
 def _text(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise InvalidEvent(path, "must be a string")
@@ -152,7 +167,7 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         ("active_alerts", (), _str_list, False),
     ),
     v.MODEL: (
-        ("model_name", (), _string, True),
+        ("model_name", (), _name, True),
         ("sharpe_ratio_7d", ("sharpe_ratio",), _number, True),
         ("win_rate_7d", ("win_rate",), _fraction, True),
         ("total_trades", (), _count, False),
@@ -160,9 +175,9 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         ("last_trained_at", (), _timestamp, False),
     ),
     v.TRADE: (
-        ("symbol", (), _string, True),
+        ("symbol", (), _name, True),
         ("pnl_usd", ("pnl",), _number, True),
-        ("model_name", (), _string, False),
+        ("model_name", (), _name, False),
         ("exit_reason", (), _text, False),
     ),
     v.OPERATOR: (
@@ -172,7 +187,7 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
             _enum("set_mode", "set_risk", "enable_role", "disable_role", "reset_peak"),
             True,
         ),
-        ("key_name", (), _string, True),
+        ("key_name", (), _name, True),
         ("scopes", (), _str_list, True),
         ("reason", (), _text, False),
         ("mode", (), _enum(*v.OPERATOR_MODES), False),
@@ -244,12 +259,9 @@ def parse_event(obj: Any) -> Event:
     event_type = obj.get("event_type")
     if event_type not in SCHEMAS:
         raise InvalidEvent("event_type", f"must be one of {', '.join(SCHEMAS)}, got {event_type!r}")
-    event_id = obj.get("event_id")
-    if isinstance(event_id, int) and not isinstance(event_id, bool):
-        event_id = str(event_id)
-    event_id = _string(event_id, "event_id")
+    event_id = _id(obj.get("event_id"), "event_id")
     account_id = obj.get("account_id")
-    account_id = "default" if account_id is None else _string(account_id, "account_id")
+    account_id = "default" if account_id is None else _id(account_id, "account_id")
     if "timestamp" not in obj:
         raise InvalidEvent("timestamp", "is required")
     ts = _timestamp(obj["timestamp"], "timestamp")

@@ -71,6 +71,7 @@ async def build_service(
             claim_idle_ms=cfg.claim_idle_ms,
             maxlen=cfg.output_maxlen,
             namespace=namespace,
+            max_message_bytes=cfg.max_message_bytes,
         )
         owned.append(bus)
     if adapters is None:
@@ -87,6 +88,7 @@ async def build_service(
         on_commit=relay.committed,
         published=relay,
         publish_grace_s=PUBLISH_GRACE_S,
+        max_accounts=cfg.max_accounts,
         direct={
             name: a
             for name, a in adapters.writers.items()
@@ -100,6 +102,7 @@ async def build_service(
         batch_size=cfg.batch_size,
         block_ms=cfg.block_ms,
         publisher=relay,
+        max_message_bytes=cfg.max_message_bytes,
     )
     return FederationService(
         settings, store, bus, adapters, pipeline, runner, relay, metrics, hub, owned=tuple(owned)

@@ -8,7 +8,9 @@ show. Build it with ``build_service`` (``federation_ai.service.bootstrap``).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
     from federation_ai.adapters import AdapterSet
     from federation_ai.bus import EventBus
+    from federation_ai.core import AccountState
     from federation_ai.service.broadcast import Broadcaster
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.outbox import OutboxRelay
@@ -36,12 +39,31 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("federation_ai.service")
 MONITOR_INTERVAL_S = 2.0  # bus lag and outbox backlog figures for status and metrics
+STATUS_PAGE = 100  # accounts per status answer unless asked otherwise
+STATUS_PAGE_MAX = 500
+
+
+def _account_status(acct: AccountState) -> dict[str, Any]:
+    p = acct.policy
+    return {
+        "mode": p.mode,
+        "profile": p.profile,
+        "tier": p.tier_name,
+        "frozen": p.frozen,
+        "freeze_triggers": list(p.freeze_triggers),
+        "roles_enabled": {
+            "supervisor": True,
+            **{k: v for k, v in p.roles_enabled.items() if k != "supervisor"},
+        },
+        "last_event_id": acct.last_event_id,
+    }
 
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
     outcome: str  # "processed" | "duplicate" | "out_of_order"
     decisions: list[dict[str, Any]]
+    conflict: str | None = None  # a duplicate whose content differs from the logged event
 
 
 class FederationService:
@@ -134,7 +156,7 @@ class FederationService:
             (outcome,) = await self.pipeline.run([event])
         if outcome.error is not None:
             raise outcome.error  # invalid against the account's state: nothing changed
-        return IngestResult(outcome.outcome, outcome.decisions)
+        return IngestResult(outcome.outcome, outcome.decisions, outcome.conflict)
 
     # --- read side ----------------------------------------------------------------
 
@@ -152,30 +174,30 @@ class FederationService:
     def metrics_registry(self) -> CollectorRegistry:
         return self.metrics.registry
 
-    def status(self) -> dict[str, Any]:
-        accounts = {}
-        for aid in self.accounts():
-            acct = self.pipeline.state.accounts[aid]
-            p = acct.policy
-            accounts[aid] = {
-                "mode": p.mode,
-                "profile": p.profile,
-                "tier": p.tier_name,
-                "frozen": p.frozen,
-                "freeze_triggers": list(p.freeze_triggers),
-                "roles_enabled": {
-                    "supervisor": True,
-                    **{k: v for k, v in p.roles_enabled.items() if k != "supervisor"},
-                },
-                "last_event_id": acct.last_event_id,
-            }
+    def status(self, *, limit: int = STATUS_PAGE, cursor: str | None = None) -> dict[str, Any]:
+        """Service figures, a summary of every account, and one page of accounts.
+
+        ``accounts`` holds at most ``limit`` accounts in id order, those after ``cursor``
+        (an account id); ``accounts_next_cursor`` continues, ``None`` on the last page.
+        ``account_summary`` counts every account, so the answer stays small however
+        many there are.
+        """
+        ids = self.accounts()
+        start = 0 if cursor is None else bisect.bisect_right(ids, cursor)
+        page = ids[start : start + limit]
+        more = start + limit < len(ids)
+        all_accounts = self.pipeline.state.accounts
+        accounts = {aid: _account_status(all_accounts[aid]) for aid in page}
         outbox: dict[str, int] = self._figures["outbox"]
         return {
             "running": bool(self._tasks),
             "started_at": self.started_at,
             "config_digest": self.settings.core.digest,
             "events_processed": self.pipeline.events_processed,
+            "conflicting_duplicates": self.pipeline.conflicting_duplicates,
+            "account_summary": self._account_summary(),
             "accounts": accounts,
+            "accounts_next_cursor": page[-1] if more and page else None,
             "bus": {
                 "lag": self._figures["bus_lag"],
                 "pending": self._figures["bus_pending"],
@@ -188,6 +210,23 @@ class FederationService:
             },
             "adapters": {name: h.as_dict() for name, h in self.relay.delivery.health.items()},
             "subscribers": self.hub.subscribers,
+        }
+
+    def _account_summary(self) -> dict[str, Any]:
+        modes: Counter[str] = Counter()
+        tiers: Counter[str] = Counter()
+        frozen = 0
+        for acct in self.pipeline.state.accounts.values():
+            p = acct.policy
+            modes[p.mode] += 1
+            tiers[p.tier_name] += 1
+            frozen += bool(p.frozen)
+        return {
+            "total": len(self.pipeline.state.accounts),
+            "max_accounts": self.pipeline.max_accounts,
+            "frozen": frozen,
+            "by_mode": dict(sorted(modes.items())),
+            "by_tier": dict(sorted(tiers.items())),
         }
 
     async def refresh_figures(self) -> None:

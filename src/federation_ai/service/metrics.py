@@ -51,6 +51,12 @@ class ServiceMetrics:
             ["reason"],
             registry=r,
         )
+        self.conflicting_duplicates = Counter(
+            "federation_conflicting_duplicates",
+            "Duplicate event ids whose content differed from the logged event (ignored)",
+            ["event_type"],
+            registry=r,
+        )
         self.adapter_failures = Counter(
             "federation_adapter_failures", "Failed adapter calls", ["adapter"], registry=r
         )

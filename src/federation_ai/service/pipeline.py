@@ -29,6 +29,7 @@ from federation_ai.core import (
     policy_view,
     step,
 )
+from federation_ai.core.content import conflict_reason
 from federation_ai.store import PUBLISH, Batch, EventRow, EventsAlreadyStoredError, OutboxRow
 
 if TYPE_CHECKING:
@@ -58,6 +59,19 @@ def _encoded(state: dict[str, Any]) -> bytes:
 
 
 INVALID = "invalid"
+
+
+class AccountLimitError(InvalidEvent):
+    """A new account beyond ``service.max_accounts``: refused like invalid input."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "account_id",
+            f"new account refused: the service already holds {limit} accounts, "
+            f"its limit (service.max_accounts = {limit})",
+        )
+        self.limit = limit
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = structlog.get_logger("federation_ai.pipeline")
 
@@ -81,6 +95,7 @@ class Outcome:
     outcome: str  # processed | duplicate | out_of_order | invalid
     decisions: list[dict[str, Any]]
     error: InvalidEvent | None = None  # why an event was invalid against the account's state
+    conflict: str | None = None  # a duplicate whose content differs from the logged event's
 
 
 @dataclass(slots=True)
@@ -98,6 +113,28 @@ def _utc(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
+def _with_conflicts(
+    events: Sequence[Event],
+    outcomes: list[Outcome],
+    originals: Mapping[tuple[str, str], Mapping[str, Any]],
+    logged_now: Sequence[EventRow],
+) -> list[Outcome]:
+    """Each duplicate compared with the event its id was first taken with (stored, or
+    earlier in this batch): a different content makes it a conflicting duplicate."""
+    if all(o.outcome != DUPLICATE for o in outcomes):
+        return outcomes
+    batch = {(r.account_id, r.event_id): r.envelope for r in logged_now}
+    out: list[Outcome] = []
+    for event, outcome in zip(events, outcomes, strict=True):
+        key = (event.account_id, event.event_id)
+        first = originals.get(key) or batch.get(key)
+        reason = None
+        if outcome.outcome == DUPLICATE and first is not None:
+            reason = conflict_reason(event, first)
+        out.append(outcome if reason is None else Outcome(DUPLICATE, [], conflict=reason))
+    return out
+
+
 class Pipeline:
     """The single writer: in-memory state of all accounts plus the commit protocol."""
 
@@ -113,14 +150,17 @@ class Pipeline:
         publish_grace_s: float = 0.0,
         direct: Mapping[str, Adapter] | None = None,
         published: PublishedIds | None = None,
+        max_accounts: int | None = None,
     ) -> None:
         self.store = store
+        self.max_accounts = max_accounts  # None: no limit (replay, verify, tests)
         # with a fast publisher (on_commit), the relay leaves publish rows alone this long
         self.publish_grace_s = publish_grace_s
         self.config = config
         self.state = FederationState()
         self.lock = asyncio.Lock()
         self.events_processed = 0
+        self.conflicting_duplicates = 0  # duplicates whose content differed (since start)
         self._metrics = metrics
         self._hub = hub
         self._adapters = frozenset(adapters)
@@ -166,9 +206,7 @@ class Pipeline:
     ) -> list[Outcome]:
         if self._stale:
             await self._reload(self._stale)
-        known = await self._known(events)
-        for account_id, ids in logged.items():
-            known.setdefault(account_id, set()).update(ids)
+        known, originals = await self._known(events, logged)
         touched = {e.account_id for e in events}
         work = _Work()
         outcomes: list[Outcome] = []
@@ -178,6 +216,7 @@ class Pipeline:
                     outcomes.append(Outcome(DUPLICATE, []))
                     continue
                 outcomes.append(self._decide(event, work))
+            outcomes = _with_conflicts(events, outcomes, originals, work.events)
             batch = Batch(
                 events=work.events,
                 decisions=work.decisions,
@@ -212,24 +251,42 @@ class Pipeline:
             await adapter.write(update)
         return outcomes
 
-    async def _known(self, events: Sequence[Event]) -> dict[str, set[str]]:
-        """Event ids the store already has, asked only where the core cannot tell.
+    async def _known(
+        self, events: Sequence[Event], logged: Mapping[str, set[str]]
+    ) -> tuple[dict[str, set[str]], dict[tuple[str, str], dict[str, Any]]]:
+        """Event ids the store already has, asked only where the core cannot tell, and
+        the logged envelope of every event that will be a duplicate (to compare with).
 
         A new account has no stored events and an id in the account's recent window is
         the core's to dedupe. An event not newer than the account's last one is looked
         up (a redelivery after a crash); a newer one is almost always new, and the rare
-        re-sent id with a newer timestamp is caught by the event log at commit (see run).
+        re-sent id with a newer timestamp is caught by the event log at commit (see run:
+        those come back as ``logged``).
         """
-        ask: dict[str, list[str]] = {}
+        ask: dict[str, list[str]] = {}  # is it logged? and if so, what did it say
+        recall: dict[str, list[str]] = {}  # a duplicate for sure: what did it say
         for e in events:
             acct = self.state.accounts.get(e.account_id)
-            if acct is None or acct.last_ts is None or e.event_id in acct.seen:
-                continue
-            if e.ts <= acct.last_ts:
+            if e.event_id in logged.get(e.account_id, ()) or (
+                acct is not None and e.event_id in acct.seen
+            ):
+                recall.setdefault(e.account_id, []).append(e.event_id)
+            elif acct is not None and acct.last_ts is not None and e.ts <= acct.last_ts:
                 ask.setdefault(e.account_id, []).append(e.event_id)
-        return {aid: await self.store.known_event_ids(aid, ids) for aid, ids in ask.items()}
+        known = {aid: set(ids) for aid, ids in logged.items()}
+        originals: dict[tuple[str, str], dict[str, Any]] = {}
+        for aid in {*ask, *recall}:
+            asked = ask.get(aid, [])
+            found = await self.store.event_envelopes(aid, [*asked, *recall.get(aid, [])])
+            known.setdefault(aid, set()).update(i for i in asked if i in found)
+            originals.update({(aid, event_id): env for event_id, env in found.items()})
+        return known, originals
 
     def _decide(self, event: Event, work: _Work) -> Outcome:
+        accounts = self.state.accounts
+        limit = self.max_accounts
+        if limit is not None and event.account_id not in accounts and len(accounts) >= limit:
+            return Outcome(INVALID, [], AccountLimitError(limit))
         started = time.perf_counter()
         try:
             result = step(self.state, event, self.config)
@@ -322,6 +379,15 @@ class Pipeline:
             elif outcome.outcome == OUT_OF_ORDER:
                 log.warning(
                     "event_out_of_order", event_id=event.event_id, account_id=event.account_id
+                )
+            elif outcome.conflict is not None:
+                self.conflicting_duplicates += 1
+                self._metrics.conflicting_duplicates.labels(event.event_type).inc()
+                log.warning(
+                    "conflicting_duplicate",
+                    event_id=event.event_id,
+                    account_id=event.account_id,
+                    reason=outcome.conflict,
                 )
             for d in outcome.decisions:
                 log.info(

@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Protocol
 import structlog
 
 from federation_ai.bus import envelope_to_event_dict
+from federation_ai.bus.base import DEFAULT_MAX_MESSAGE_BYTES
+from federation_ai.bus.envelope import bounded_reason, oversized
 from federation_ai.core import OUT_OF_ORDER, Event, InvalidEvent, parse_event
+from federation_ai.service.pipeline import AccountLimitError
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -59,7 +62,9 @@ class Runner:
         batch_size: int = 500,
         block_ms: int = 100,
         publisher: Publisher | None = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
+        self.max_message_bytes = max_message_bytes
         # publishes committed decisions with the next read; without one, the pipeline's
         # own on_commit hook is expected to publish
         self.publisher = publisher
@@ -127,6 +132,14 @@ class Runner:
         """Process one fetched batch. Raises (without acknowledging) if the commit fails."""
         valid: list[tuple[BusMessage, Event]] = []
         for msg in messages:
+            size = oversized(msg.fields, self.max_message_bytes)
+            if size is not None:
+                reason = (
+                    f"message too large: {size} bytes, over "
+                    f"service.max_message_bytes ({self.max_message_bytes})"
+                )
+                await self._dead_letter(msg, reason, "too_large")
+                continue
             try:
                 valid.append((msg, validate(msg)))
             except ValueError as exc:
@@ -142,10 +155,14 @@ class Runner:
         ack: list[BusMessage] = []
         for (msg, event), outcome in zip(valid, outcomes, strict=True):
             if outcome.error is not None:
-                await self._dead_letter(msg, reason_of(outcome.error), "invalid")
+                limited = isinstance(outcome.error, AccountLimitError)
+                label = "account_limit" if limited else "invalid"
+                await self._dead_letter(msg, reason_of(outcome.error), label)
             elif outcome.outcome == OUT_OF_ORDER:
                 reason = f"out of order: {event.event_id} is older than the account's last event"
                 await self._dead_letter(msg, reason, "out_of_order")
+            elif outcome.conflict is not None:  # ignored as a duplicate; a copy for review
+                await self._dead_letter(msg, outcome.conflict, "conflicting_duplicate")
             else:
                 ack.append(msg)
         self._to_ack.extend(ack)
@@ -158,5 +175,5 @@ class Runner:
             "dead_lettered",
             event_type=msg.event_type,
             message_id=msg.message_id,
-            reason=reason,
+            reason=bounded_reason(reason),
         )

@@ -200,6 +200,23 @@ class Store:
                 found.update((await conn.scalars(stmt)).all())
         return found
 
+    async def event_envelopes(
+        self, account_id: str, event_ids: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The logged envelope of each of these ids the account's event log holds."""
+        t = schema.events
+        found: dict[str, dict[str, Any]] = {}
+        unique = list(dict.fromkeys(event_ids))
+        if not unique:
+            return found
+        async with self._engine.connect() as conn:
+            for chunk in _chunks(unique):
+                stmt = select(t.c.event_id, t.c.envelope).where(
+                    t.c.account_id == account_id, t.c.event_id.in_(chunk)
+                )
+                found.update({row.event_id: row.envelope for row in await conn.execute(stmt)})
+        return found
+
     async def load_states(self) -> dict[str, dict[str, Any]]:
         t = schema.states
         async with self._engine.connect() as conn:
