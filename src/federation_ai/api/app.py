@@ -38,7 +38,7 @@ def create_app(
     """The REST API over ``service``.
 
     ``bootstrap_keys`` are extra keys known only to this process (e.g. a demo's);
-    stored keys are looked up in ``service.store``. ``auth_cache_seconds`` bounds
+    stored keys are looked up through ``service.reads``. ``auth_cache_seconds`` bounds
     how long a revoked key keeps working in a running server.
     """
     app = FastAPI(
@@ -48,7 +48,7 @@ def create_app(
     )
     app.add_middleware(BodyLimit, limit=service.settings.service.max_body_bytes)
     app.state.service = service
-    app.state.authenticator = Authenticator(service.store, bootstrap_keys, auth_cache_seconds)
+    app.state.authenticator = Authenticator(service.reads, bootstrap_keys, auth_cache_seconds)
     app.state.heartbeat_seconds = heartbeat_seconds
     errors.install(app)
     app.include_router(meta_router(service.settings.service.metrics_public))

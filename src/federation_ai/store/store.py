@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import ColumnElement, Select, func, select, text
 
-from federation_ai.store import apikeys, outbox, schema
+from federation_ai.store import apikeys, nav_history, outbox, schema
 from federation_ai.store.codec import (
     decision_from_row,
     decision_to_row,
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Sequence
 
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from federation_ai.store.nav_history import NavEvent
 
 # Keeps every IN (...) list well below the bind-parameter limits of both backends.
 _CHUNK = 900
@@ -319,6 +321,16 @@ class Store:
             if len(rows) < batch:
                 return
             last = rows[-1][key.name]
+
+    async def nav_events(self, account_id: str, after_seq: int, limit: int) -> list[NavEvent]:
+        """Processed snapshots and operator commands (with their peak-reset flag), by seq."""
+        return await nav_history.nav_events(self._engine, account_id, after_seq, limit)
+
+    async def chart_marks(
+        self, account_id: str, decision_types: Sequence[str], limit: int
+    ) -> list[dict[str, Any]]:
+        """The newest applied decisions of these types, newest first."""
+        return await nav_history.chart_marks(self._engine, account_id, decision_types, limit)
 
     # -- API keys -------------------------------------------------------------------------
 
