@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from federation_ai.api import errors, routes_events, routes_ops, routes_read, routes_stream
 from federation_ai.api.body_limit import BodyLimit
 from federation_ai.api.dashboard import mount_dashboard
+from federation_ai.api.docs_pages import mount_docs
 from federation_ai.api.routes_meta import meta_router
 from federation_ai.api.security import Authenticator
 
@@ -45,6 +46,8 @@ def create_app(
         title="Federation AI",
         version="1.0",
         description=DESCRIPTION,
+        docs_url=None,  # served from the package by mount_docs, not from a CDN
+        redoc_url=None,
     )
     app.add_middleware(BodyLimit, limit=service.settings.service.max_body_bytes)
     app.state.service = service
@@ -57,4 +60,5 @@ def create_app(
     app.include_router(routes_ops.router)
     app.include_router(routes_events.router)
     mount_dashboard(app)
+    mount_docs(app)
     return app

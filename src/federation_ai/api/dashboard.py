@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from federation_ai.api import routes_console
+from federation_ai.api.page_headers import page_headers
 from federation_ai.dashboard import STATIC_DIR
 
 if TYPE_CHECKING:
@@ -28,13 +29,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
-_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+_HEADERS = {**page_headers(CSP), "Cache-Control": "no-cache"}
 
 
 class DashboardFiles(StaticFiles):
