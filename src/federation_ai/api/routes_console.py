@@ -15,12 +15,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from federation_ai.api.auth_gate import AuthFirstRoute
 from federation_ai.api.deps import AccountQuery, ServiceDep, Viewer, known_account
 from federation_ai.api.responses import FastJSONResponse
 from federation_ai.api.security import granted_scopes
 from federation_ai.service.read_port import MAX_POINTS
 
-router = APIRouter(prefix="/api/federation", tags=["dashboard"])
+router = APIRouter(prefix="/api/federation", tags=["dashboard"], route_class=AuthFirstRoute)
 
 
 @router.get("/whoami")

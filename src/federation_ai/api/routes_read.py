@@ -6,11 +6,12 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import AwareDatetime
 from starlette.status import HTTP_404_NOT_FOUND
 
+from federation_ai.api.auth_gate import AuthFirstRoute
 from federation_ai.api.deps import AccountQuery, ServiceDep, Viewer, known_account
 from federation_ai.api.responses import FastJSONResponse
 from federation_ai.api.schemas import DecisionList
 
-router = APIRouter(prefix="/api/federation", tags=["read"])
+router = APIRouter(prefix="/api/federation", tags=["read"], route_class=AuthFirstRoute)
 
 Role = Literal["supervisor", "operator", "cro", "ceo", "cio", "cfo", "researcher"]
 DecisionType = Literal[

@@ -15,10 +15,11 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from federation_ai.api.auth_gate import AuthFirstRoute
 from federation_ai.api.deps import AccountQuery, ServiceDep, Viewer, known_account
 from federation_ai.api.facade import Service
 
-router = APIRouter(prefix="/api/federation", tags=["read"])
+router = APIRouter(prefix="/api/federation", tags=["read"], route_class=AuthFirstRoute)
 
 _DONE = object()
 
