@@ -103,12 +103,10 @@ async def _run_api(service: FederationService, settings: Settings, keys: list[An
     import uvicorn  # noqa: PLC0415
 
     from federation_ai.api.app import create_app  # noqa: PLC0415 - the API is optional to import
+    from federation_ai.api.http_server import server_config  # noqa: PLC0415
 
     app = create_app(service, bootstrap_keys=keys)
-    cfg = settings.service
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=cfg.host, port=cfg.port, log_config=None, access_log=False)
-    )
+    server = uvicorn.Server(server_config(app, settings))
     await server.serve()
 
 
