@@ -14,7 +14,13 @@ from federation_ai.store.codec import (
     event_to_row,
     state_rows,
 )
-from federation_ai.store.engine import create_engine, normalize_url, sqlite_file, write_transaction
+from federation_ai.store.engine import (
+    create_engine,
+    normalize_url,
+    secure_sqlite_file,
+    sqlite_file,
+    write_transaction,
+)
 from federation_ai.store.migrate import current_revision_sync, head_revision, upgrade_sync
 from federation_ai.store.models import (
     PUBLISH,
@@ -90,6 +96,7 @@ class Store:
         path = sqlite_file(target)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            secure_sqlite_file(path)
         engine = create_engine(target)
         try:
             async with engine.connect() as conn:
