@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_PREFIX = "FEDERATION_"
-_SERVICE_SECTIONS = ("service", "adapters")
+_SERVICE_SECTIONS = ("service", "adapters", "api")
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 
 
@@ -87,10 +87,40 @@ class AdaptersConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiConfig:
+    """The HTTP server's defences against slow and abusive clients (docs/security.md)."""
+
+    header_timeout_s: float = 10.0  # a request line and headers must arrive within this
+    body_timeout_s: float = 30.0  # a request body must arrive within this after its head
+    max_head_bytes: int = 16_384  # request line + headers; over it: 431
+    keep_alive_s: int = 5  # an idle keep-alive connection is closed after this
+    max_connections: int = 1000  # connections + running requests, server-wide; over: 503
+    max_connections_per_client: int = 100  # open connections of one client address; over: 429
+    auth_failure_limit: int = 20  # refused keys of one client within the window before 429
+    auth_failure_window_s: float = 60.0  # the counting window, and how long a client is held
+    auth_tracked_clients: int = 10_000  # clients the failure counter remembers (oldest go)
+    stream_key_check_s: float = 5.0  # an open SSE stream re-checks its key this often
+
+    def __post_init__(self) -> None:
+        for name in ("header_timeout_s", "body_timeout_s", "auth_failure_window_s",
+                     "stream_key_check_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"api.{name}", "must be > 0")
+        for name in ("max_head_bytes", "keep_alive_s", "auth_failure_limit",
+                     "auth_tracked_clients"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"api.{name}", "must be >= 1")
+        for name in ("max_connections", "max_connections_per_client"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"api.{name}", "must be >= 0 (0: no limit)")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     core: CoreConfig = field(default_factory=CoreConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
     adapters: AdaptersConfig = field(default_factory=AdaptersConfig)
+    api: ApiConfig = field(default_factory=ApiConfig)
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -143,4 +173,5 @@ def load_settings(
         core=core,
         service=build_section(ServiceConfig, service.get("service", {}), "service"),
         adapters=build_section(AdaptersConfig, service.get("adapters", {}), "adapters"),
+        api=build_section(ApiConfig, service.get("api", {}), "api"),
     )

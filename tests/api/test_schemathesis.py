@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-_raw = create_app(SimpleNamespace(settings=load_settings(environ={}), store=None)).openapi()  # type: ignore[arg-type]
+_raw = create_app(SimpleNamespace(settings=load_settings(environ={}), reads=None)).openapi()  # type: ignore[arg-type]
 schema = schemathesis.openapi.from_dict(_raw).exclude(path="/api/federation/stream")
 
 

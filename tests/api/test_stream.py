@@ -19,6 +19,11 @@ API = "/api/federation"
 
 
 @pytest.fixture
+def settings_overrides():
+    return {"api": {"stream_key_check_s": 0.2}}
+
+
+@pytest.fixture
 async def base_url(app) -> AsyncIterator[str]:
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
@@ -86,3 +91,20 @@ async def test_stream_sends_heartbeats_and_unsubscribes(base_url, keys, service,
 async def test_stream_needs_a_key(base_url):
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as c:
         assert (await c.get(f"{API}/stream")).status_code == 401
+
+
+async def test_a_stream_ends_once_its_key_is_revoked(base_url, keys, service, account):
+    headers = keys.headers("viewer")
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as c, asyncio.timeout(30):
+        async with c.stream("GET", f"{API}/stream", headers=headers) as r:
+            frames = _frames(r)
+            assert await anext(frames) == ("comment", "connected")
+            for _ in range(3):  # several key checks pass while the key is valid
+                assert await anext(frames) == ("comment", "heartbeat")
+            assert await service.store.revoke_api_key("viewer-key")
+            rest = [frame async for frame in frames]  # until the server ends the stream
+        assert rest[-1] == ("comment", "key revoked")
+        assert all(kind == "comment" for kind, _ in rest)
+        while service.status()["subscribers"]:  # the subscription is gone too
+            await asyncio.sleep(0.05)
+        assert (await c.get(f"{API}/stream", headers=headers)).status_code == 401

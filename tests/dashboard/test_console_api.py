@@ -9,6 +9,7 @@ import pytest
 
 from federation_ai.api import create_app
 from federation_ai.api.security import generate_key, hash_key
+from federation_ai.dashboard import STATIC_DIR
 from federation_ai.service import FederationService, build_service
 from federation_ai.settings import load_settings
 from tests.api.helpers import snapshot
@@ -58,6 +59,21 @@ async def test_page_and_assets_are_served_without_a_key(client):
         r = await client.get(f"/dashboard/{asset}")
         assert r.status_code == 200
         assert kind in r.headers["content-type"]
+
+
+# the page at `/` and every file of static/, `/dashboard/index.html` included
+PAGE_URLS = ["/", *sorted(f"/dashboard/{f.name}" for f in STATIC_DIR.iterdir())]
+
+
+@pytest.mark.parametrize("url", PAGE_URLS)
+async def test_every_url_of_the_page_carries_the_security_headers(client, url):
+    r = await client.get(url)
+    assert r.status_code == 200
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert "script-src 'self';" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["referrer-policy"] == "no-referrer"
 
 
 async def test_whoami_names_the_key_and_its_scopes(client, keys):

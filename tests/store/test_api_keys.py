@@ -52,6 +52,9 @@ async def test_duplicate_name_or_hash_is_refused(store: Store) -> None:
         ("", "viewer", "0" * 64),
         ("x", "viewer", "abc"),
         ("x", "viewer", "A" * 64),
+        ("ops\nadmin", "viewer", "0" * 64),  # a name that would draw a second row
+        ("ops\u202e", "viewer", "0" * 64),  # a bidi override
+        ("x" * 201, "viewer", "0" * 64),
     ],
 )
 async def test_invalid_key_records_are_refused(

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from federation_ai.api.auth_gate import SCOPE_ATTRIBUTE, admit
 from federation_ai.api.facade import Service
-from federation_ai.api.security import Authenticator, Principal
+from federation_ai.api.security import Principal
 from federation_ai.core.ids import ID_PATTERN, ID_RULE, MAX_ID_LENGTH
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
@@ -22,50 +23,26 @@ async def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
-    )
-
-
-async def authenticate(
-    request: Request,
-    bearer: HTTPAuthorizationCredentials | None,
-    api_key: str | None,
-) -> Principal:
-    """The key's principal; 401 without a key or with an unknown or revoked one."""
-    auth: Authenticator = request.app.state.authenticator
-    key = bearer.credentials.strip() if bearer is not None else None
-    key = key or (api_key.strip() if api_key else None)
-    if not key:
-        raise _unauthorized("missing API key (Authorization: Bearer <key> or X-API-Key)")
-    principal = await auth.authenticate(key)
-    if principal is None:
-        raise _unauthorized("unknown or revoked API key")
-    return principal
-
-
 def require(scope: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates and demands at least ``scope``.
 
-    One dependency over the two security schemes (which also document the API's
-    authentication in OpenAPI): every sub-dependency costs each request its own
-    resolution in FastAPI.
+    An ``AuthFirstRoute`` has admitted the key before the body was read and left the
+    principal on the request; the dependency hands it to the handler. The two
+    security schemes document the API's authentication in OpenAPI. One dependency
+    over both: every sub-dependency costs each request its own resolution in FastAPI.
     """
 
     async def dependency(
         request: Request,
-        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        api_key: Annotated[str | None, Depends(_api_key)],
+        _bearer_doc: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        _api_key_doc: Annotated[str | None, Depends(_api_key)],
     ) -> Principal:
-        principal = await authenticate(request, bearer, api_key)
-        if not principal.allows(scope):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                detail=f"needs the {scope} scope; key {principal.name!r} has {principal.scope}",
-            )
-        return principal
+        admitted: Principal | None = getattr(request.state, "principal", None)
+        if admitted is not None and admitted.allows(scope):
+            return admitted
+        return await admit(request, scope)
 
+    setattr(dependency, SCOPE_ATTRIBUTE, scope)
     return dependency
 
 

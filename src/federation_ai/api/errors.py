@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from federation_ai.core import InvalidEvent
-from federation_ai.store import InvalidQueryError
+from federation_ai.service.read_port import InvalidReadQuery
 
 
 def invalid_input(loc: list[str | int], msg: str, kind: str = "invalid_event") -> HTTPException:
@@ -55,4 +55,4 @@ async def _invalid_query(_: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InvalidEvent, _invalid_event)
-    app.add_exception_handler(InvalidQueryError, _invalid_query)
+    app.add_exception_handler(InvalidReadQuery, _invalid_query)

@@ -1,4 +1,8 @@
-"""What the API needs from the service: the ``FederationService`` facade, as a protocol."""
+"""What the API needs from the service: the ``FederationService`` facade, as a protocol.
+
+The API reads through ``reads`` (the service's read port) and the in-memory views
+(``policy``, ``status``, ``accounts``); it has no access to the store.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ if TYPE_CHECKING:
 
     from prometheus_client import CollectorRegistry
 
+    from federation_ai.service.read_port import ReadPort
     from federation_ai.settings import Settings
-    from federation_ai.store import Store
 
 
 class IngestOutcome(Protocol):
@@ -28,7 +32,7 @@ class Service(Protocol):
     """The service facade the API is written against (see ``federation_ai.service``)."""
 
     settings: Settings
-    store: Store
+    reads: ReadPort
 
     async def ingest(self, envelope: dict[str, Any]) -> IngestOutcome: ...
 

@@ -13,22 +13,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
+from federation_ai.api.auth_gate import AuthFirstRoute
 from federation_ai.api.deps import AccountQuery, ServiceDep, Viewer, known_account
 from federation_ai.api.responses import FastJSONResponse
 from federation_ai.api.security import granted_scopes
-from federation_ai.api.timeline import MAX_POINTS, Timelines
+from federation_ai.service.read_port import MAX_POINTS
 
-router = APIRouter(prefix="/api/federation", tags=["dashboard"])
-
-
-def _timelines(request: Request, service: ServiceDep) -> Timelines:
-    found = getattr(request.app.state, "timelines", None)
-    if not isinstance(found, Timelines):
-        found = Timelines(service.store)
-        request.app.state.timelines = found
-    return found
+router = APIRouter(prefix="/api/federation", tags=["dashboard"], route_class=AuthFirstRoute)
 
 
 @router.get("/whoami")
@@ -67,7 +60,6 @@ async def accounts(service: ServiceDep, _: Viewer) -> dict[str, Any]:
 
 @router.get("/timeline", response_class=FastJSONResponse)
 async def timeline(
-    request: Request,
     service: ServiceDep,
     _: Viewer,
     account_id: AccountQuery = None,
@@ -77,7 +69,4 @@ async def timeline(
     first) and ``marks``: applied freezes, unfreezes and mode changes."""
     account = account_id or "default"
     known_account(service, account)
-    series = _timelines(request, service)
-    points = await series.points(account, limit)
-    marks = await series.marks(account)
-    return FastJSONResponse({"account_id": account, "points": points, "marks": marks})
+    return FastJSONResponse(await service.reads.timeline(account, limit))

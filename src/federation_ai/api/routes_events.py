@@ -4,11 +4,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
+from federation_ai.api.auth_gate import AuthFirstRoute
 from federation_ai.api.deps import Operator, ServiceDep
 from federation_ai.api.errors import invalid_input
 from federation_ai.api.schemas import IngestResponse
 
-router = APIRouter(prefix="/api/federation", tags=["events"])
+router = APIRouter(prefix="/api/federation", tags=["events"], route_class=AuthFirstRoute)
 
 _EXAMPLE = {
     "event_type": "portfolio.snapshot_updated",

@@ -3,13 +3,14 @@
 from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from federation_ai.api.auth_gate import AuthFirstRoute
 from federation_ai.api.deps import ServiceDep, require
 from federation_ai.api.responses import FastJSONResponse
 
 
 def meta_router(metrics_public: bool) -> APIRouter:
     """``/health`` is always open; ``/metrics`` needs a viewer key unless public."""
-    router = APIRouter(tags=["meta"])
+    router = APIRouter(tags=["meta"], route_class=AuthFirstRoute)
 
     @router.get("/health", response_class=FastJSONResponse)
     async def health() -> FastJSONResponse:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, HTTPException, status
 
+from federation_ai.api.auth_gate import AuthFirstRoute
 from federation_ai.api.commands import run_command
 from federation_ai.api.deps import Admin, Operator, ServiceDep, known_account
 from federation_ai.api.schemas import (
@@ -18,7 +19,7 @@ from federation_ai.api.schemas import (
     RoleRequest,
 )
 
-router = APIRouter(prefix="/api/federation", tags=["operator"])
+router = APIRouter(prefix="/api/federation", tags=["operator"], route_class=AuthFirstRoute)
 
 RoleName = Literal["supervisor", "cro", "ceo", "cio", "cfo", "researcher"]
 _RESPONSES: dict[int | str, dict[str, str]] = {

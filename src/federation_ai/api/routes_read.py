@@ -6,13 +6,13 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import AwareDatetime
 from starlette.status import HTTP_404_NOT_FOUND
 
+from federation_ai.api.auth_gate import AuthFirstRoute
 from federation_ai.api.deps import AccountQuery, ServiceDep, Viewer, known_account
 from federation_ai.api.responses import FastJSONResponse
 from federation_ai.api.schemas import DecisionList
 from federation_ai.core.ids import ID_PATTERN, MAX_ID_LENGTH
-from federation_ai.store import DecisionQuery
 
-router = APIRouter(prefix="/api/federation", tags=["read"])
+router = APIRouter(prefix="/api/federation", tags=["read"], route_class=AuthFirstRoute)
 
 Role = Literal["supervisor", "operator", "cro", "ceo", "cio", "cfo", "researcher"]
 DecisionType = Literal[
@@ -65,19 +65,17 @@ async def list_decisions(
     """The audit trail, newest first. Pass ``next_cursor`` back as ``cursor`` for more."""
     if account_id is not None:
         known_account(service, account_id)
-    page = await service.store.query_decisions(
-        DecisionQuery(
-            account_id=account_id,
-            role_source=role,
-            decision_type=type,
-            status=status,
-            since=since,
-            until=until,
-            limit=limit,
-            cursor=cursor,
-        )
+    page = await service.reads.decisions(
+        account_id=account_id,
+        role_source=role,
+        decision_type=type,
+        status=status,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
     )
-    return FastJSONResponse({"items": page.items, "next_cursor": page.next_cursor})
+    return FastJSONResponse(page)
 
 
 @router.get("/decisions/{decision_id}")
@@ -89,11 +87,10 @@ async def get_decision(
     ],
 ) -> FastJSONResponse:
     """One decision and the event that triggered it (``event``)."""
-    decision = await service.store.get_decision(decision_id)
+    decision = await service.reads.decision(decision_id)
     if decision is None:
         raise HTTPException(HTTP_404_NOT_FOUND, detail=f"unknown decision {decision_id!r}")
-    event = await service.store.get_event(decision["account_id"], decision["event_id"])
-    return FastJSONResponse({**decision, "event": event})
+    return FastJSONResponse(decision)
 
 
 @router.get("/policy")

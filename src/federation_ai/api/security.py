@@ -13,12 +13,10 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-    from federation_ai.store import Store
 
 SCOPES: Final = ("viewer", "operator", "admin")
 SCOPE_LEVEL: Final = {s: i for i, s in enumerate(SCOPES)}
@@ -73,8 +71,25 @@ class BootstrapKey:
         return cls(name, scope, hash_key(key))
 
 
+class KeyRecord(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def scope(self) -> str: ...
+
+    @property
+    def key_hash(self) -> str: ...
+
+
+class KeyLookup(Protocol):
+    """Where stored keys are found: the service's read port."""
+
+    async def find_api_key(self, key_hash: str) -> KeyRecord | None: ...
+
+
 class Authenticator:
-    """Resolves a presented key to a ``Principal`` via the store (and bootstrap keys).
+    """Resolves a presented key to a ``Principal`` via stored keys (and bootstrap keys).
 
     Successful look-ups are cached for ``cache_seconds`` (keyed by digest), so a
     revoked key stops working within that time. Unknown keys are never cached. One
@@ -85,7 +100,7 @@ class Authenticator:
 
     def __init__(
         self,
-        store: Store,
+        store: KeyLookup,
         bootstrap: Iterable[BootstrapKey] = (),
         cache_seconds: float = 2.0,
     ) -> None:

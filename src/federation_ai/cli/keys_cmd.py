@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import unicodedata
 from pathlib import Path  # noqa: TC003 - typer reads the annotations at run time
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,6 +24,15 @@ if TYPE_CHECKING:
 H_DB = "database URL (default: from the config)"
 H_CONFIG = "TOML config file"
 SCOPES = ("viewer", "operator", "admin")
+
+
+def shown(text: str) -> str:
+    """``text`` on one line as typed: control, format (bidi) and separator characters
+    and the backslash are escaped, so a stored name can draw no fake row."""
+    from federation_ai.store.apikeys import HIDDEN_CATEGORIES  # noqa: PLC0415 - store is lazy
+
+    hidden = {"\\"}.union(c for c in text if unicodedata.category(c) in HIDDEN_CATEGORIES)
+    return "".join(c.encode("unicode_escape").decode("ascii") if c in hidden else c for c in text)
 
 
 def _database_url(db: str | None, config: Path | None) -> str:
@@ -62,12 +72,14 @@ def register(app: typer.Typer) -> None:
         """Create a key and print it once (it cannot be shown again)."""
         from federation_ai.api.security import generate_key, hash_key  # noqa: PLC0415
         from federation_ai.store import KeyExists  # noqa: PLC0415
+        from federation_ai.store.apikeys import name_problem  # noqa: PLC0415
 
         if scope not in SCOPES:
             print(f"error: --scope must be one of {', '.join(SCOPES)}", file=sys.stderr)
             raise typer.Exit(2)
-        if not name.strip():
-            print("error: the key needs a name", file=sys.stderr)
+        problem = name_problem(name)
+        if problem is not None:
+            print(f"error: {problem}: '{shown(name)}'", file=sys.stderr)
             raise typer.Exit(2)
         key = generate_key()
         url = _database_url(db, config)
@@ -77,7 +89,10 @@ def register(app: typer.Typer) -> None:
             print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(1) from None
         print(key)
-        print(f"created {scope} key {name!r}; store it now, it is not shown again", file=sys.stderr)
+        print(
+            f"created {scope} key '{shown(name)}'; store it now, it is not shown again",
+            file=sys.stderr,
+        )
 
     @keys_app.command("list")
     def list_keys(
@@ -92,7 +107,7 @@ def register(app: typer.Typer) -> None:
         print(f"{'NAME':<24} {'SCOPE':<9} {'CREATED':<26} STATE")
         for r in records:
             state = "revoked" if r.revoked else "active"
-            print(f"{r.name:<24} {r.scope:<9} {r.created_at.isoformat():<26} {state}")
+            print(f"{shown(r.name):<24} {r.scope:<9} {r.created_at.isoformat():<26} {state}")
 
     @keys_app.command("revoke")
     def revoke(
@@ -103,6 +118,6 @@ def register(app: typer.Typer) -> None:
         """Revoke a key by name (a running API notices within seconds)."""
         found = _with_store(_database_url(db, config), lambda store: store.revoke_api_key(name))
         if not found:
-            print(f"error: no API key named {name!r}", file=sys.stderr)
+            print(f"error: no API key named '{shown(name)}'", file=sys.stderr)
             raise typer.Exit(1)
-        print(f"revoked {name!r}")
+        print(f"revoked '{shown(name)}'")

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import secrets
+import socket  # noqa: TC003 - the server's startup signature
 import sys
 from datetime import UTC, datetime
 from pathlib import Path  # noqa: TC003 - typer reads the annotations at run time
@@ -72,14 +73,12 @@ async def _serve(settings: Settings, *, demo: bool, namespace: str, headless: bo
     settle_heap()
     tasks: list[asyncio.Task[Any]] = []
     try:
-        keys = []
         if demo:
             tasks.append(asyncio.create_task(run_demo(service.bus, _demo_start_us(service))))
-            keys = _demo_keys()
         if headless:
             await _wait_for_signal()
         else:
-            await _run_api(service, settings, keys)
+            await _run_api(service, settings, secrets.token_urlsafe(24) if demo else None)
     finally:
         for task in tasks:
             task.cancel()
@@ -89,27 +88,44 @@ async def _serve(settings: Settings, *, demo: bool, namespace: str, headless: bo
         log.info("serve_stopped")
 
 
-def _demo_keys() -> list[Any]:
-    from federation_ai.api.security import BootstrapKey  # noqa: PLC0415
-
-    key = secrets.token_urlsafe(24)
-    print(  # a one-off key for this process only: shown to the user, never logged
-        f"demo: API key (admin, valid while this process runs): {key}", file=sys.stderr
-    )
-    return [BootstrapKey.from_key(DEMO_KEY_NAME, "admin", key)]
+def login_url(host: str, port: int, key: str) -> str:
+    """The dashboard's address as served, the key in the fragment (never sent to a server)."""
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/#key={key}"
 
 
-async def _run_api(service: FederationService, settings: Settings, keys: list[Any]) -> None:
+def _announce_login(host: str, key: str) -> Callable[[int], None]:
+    def announce(port: int) -> None:
+        # once, on stdout, apart from the JSON logs on stderr; never logged
+        print(
+            "demo: open the dashboard, logged in with a one-off admin key "
+            f"(valid while this process runs):\n  {login_url(host, port, key)}",
+            flush=True,
+        )
+
+    return announce
+
+
+async def _run_api(service: FederationService, settings: Settings, demo_key: str | None) -> None:
     import uvicorn  # noqa: PLC0415
 
     from federation_ai.api.app import create_app  # noqa: PLC0415 - the API is optional to import
+    from federation_ai.api.http_server import server_config  # noqa: PLC0415
+    from federation_ai.api.security import BootstrapKey  # noqa: PLC0415
 
+    keys = [] if demo_key is None else [BootstrapKey.from_key(DEMO_KEY_NAME, "admin", demo_key)]
     app = create_app(service, bootstrap_keys=keys)
-    cfg = settings.service
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=cfg.host, port=cfg.port, log_config=None, access_log=False)
-    )
-    await server.serve()
+    announce = None if demo_key is None else _announce_login(settings.service.host, demo_key)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if announce is not None and self.started and self.servers:
+                announce(int(self.servers[0].sockets[0].getsockname()[1]))
+
+    await Server(server_config(app, settings)).serve()
 
 
 async def _wait_for_signal() -> None:

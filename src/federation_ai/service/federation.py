@@ -19,6 +19,7 @@ import structlog
 
 from federation_ai.adapters.base import outbox_kind
 from federation_ai.core import parse_event, policy_view
+from federation_ai.service.read_port import ReadPort
 from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class FederationService:
         self.relay = relay
         self.metrics = metrics
         self.hub = hub
+        self.reads = ReadPort(store, settings.core)  # what the REST API may read
         self._owned = owned  # the store and bus this service created (closed on stop)
         self._tasks: list[asyncio.Task[None]] = []
         self._figures: dict[str, Any] = {"bus_lag": None, "bus_pending": None, "outbox": {}}

@@ -1,7 +1,8 @@
 """Structured JSON logs (structlog), configured once by the serve command, never at import.
 
 Secrets never reach the output: values of secret-looking keys are masked and the
-password of any URL is redacted.
+password of any URL is redacted. An exception, logged through structlog or the
+standard library, is rendered under ``exception`` as its traceback text.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ def configure_logging(level: str = "INFO") -> None:
         structlog.stdlib.ProcessorFormatter(
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                # a standard-library record's exc_info (uvicorn's "Exception in ASGI
+                # application") becomes a traceback text, not a repr of the tuple
+                structlog.processors.format_exc_info,
                 structlog.processors.JSONRenderer(),
             ],
             foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,22 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 _SHA256_HEX_LEN = 64
+MAX_NAME_LENGTH = 200
+# control, format (bidi overrides, zero-width), line/paragraph separators, unassigned
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a key (it shows in listings and the audit trail), or None."""
+    if not name.strip():
+        return "the key needs a name"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"a key name has at most {MAX_NAME_LENGTH} characters"
+    if name != name.strip():
+        return "a key name cannot start or end with white space"
+    if any(unicodedata.category(c) in HIDDEN_CATEGORIES for c in name):
+        return "a key name cannot hold control, format or separator characters"
+    return None
 
 
 def _record(row: RowMapping) -> ApiKeyRecord:
@@ -29,8 +46,9 @@ def _record(row: RowMapping) -> ApiKeyRecord:
 
 
 async def add(engine: AsyncEngine, name: str, scope: str, key_hash: str) -> None:
-    if not name:
-        raise ValueError("API key name must not be empty")
+    problem = name_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
     if scope not in API_SCOPES:
         raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(API_SCOPES)}")
     if len(key_hash) != _SHA256_HEX_LEN or any(c not in "0123456789abcdef" for c in key_hash):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,24 @@ def sqlite_file(url: URL) -> Path | None:
     if database in {"", ":memory:"} or database.startswith("file:"):
         return None
     return Path(database)
+
+
+SQLITE_FILE_MODE = 0o600  # the file holds API key digests and the audit trail
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def secure_sqlite_file(path: Path) -> None:
+    """Create the database file readable and writable by its owner only, or tighten it.
+
+    SQLite creates its WAL and shared-memory files with the database file's mode, so
+    a fresh database is private from the first byte; an older one (and its side
+    files) is brought down to 0600.
+    """
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, SQLITE_FILE_MODE))
+    for candidate in (path, *(path.with_name(path.name + s) for s in _SQLITE_SIDE_FILES)):
+        if candidate.exists() and candidate.stat().st_mode & 0o777 != SQLITE_FILE_MODE:
+            candidate.chmod(SQLITE_FILE_MODE)
 
 
 def _json_dumps(value: Any) -> str:

@@ -7,14 +7,20 @@ from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import ColumnElement, Select, func, select, text
 
-from federation_ai.store import apikeys, outbox, schema
+from federation_ai.store import apikeys, nav_history, outbox, schema
 from federation_ai.store.codec import (
     decision_from_row,
     decision_to_row,
     event_to_row,
     state_rows,
 )
-from federation_ai.store.engine import create_engine, normalize_url, sqlite_file, write_transaction
+from federation_ai.store.engine import (
+    create_engine,
+    normalize_url,
+    secure_sqlite_file,
+    sqlite_file,
+    write_transaction,
+)
 from federation_ai.store.migrate import current_revision_sync, head_revision, upgrade_sync
 from federation_ai.store.models import (
     PUBLISH,
@@ -37,6 +43,8 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Sequence
 
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from federation_ai.store.nav_history import NavEvent
 
 # Keeps every IN (...) list well below the bind-parameter limits of both backends.
 _CHUNK = 900
@@ -88,6 +96,7 @@ class Store:
         path = sqlite_file(target)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            secure_sqlite_file(path)
         engine = create_engine(target)
         try:
             async with engine.connect() as conn:
@@ -336,6 +345,16 @@ class Store:
             if len(rows) < batch:
                 return
             last = rows[-1][key.name]
+
+    async def nav_events(self, account_id: str, after_seq: int, limit: int) -> list[NavEvent]:
+        """Processed snapshots and operator commands (with their peak-reset flag), by seq."""
+        return await nav_history.nav_events(self._engine, account_id, after_seq, limit)
+
+    async def chart_marks(
+        self, account_id: str, decision_types: Sequence[str], limit: int
+    ) -> list[dict[str, Any]]:
+        """The newest applied decisions of these types, newest first."""
+        return await nav_history.chart_marks(self._engine, account_id, decision_types, limit)
 
     # -- API keys -------------------------------------------------------------------------
 

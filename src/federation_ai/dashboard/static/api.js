@@ -12,6 +12,18 @@ export function saveKey(key) {
   else sessionStorage.removeItem(KEY_ITEM);
 }
 
+// A login link (`/#key=...`, printed by `federation serve --demo`): a fragment never
+// reaches the server; the key moves to this tab's sessionStorage and leaves the
+// address bar (and the history entry) at once.
+export function takeKeyFromUrl() {
+  if (!window.location.hash.startsWith("#")) return;
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  if (!params.has("key")) return;
+  const key = (params.get("key") || "").trim();
+  history.replaceState(history.state, "", window.location.pathname + window.location.search);
+  if (key) saveKey(key);
+}
+
 export class ApiError extends Error {
   constructor(status, detail, words) {
     super(words);

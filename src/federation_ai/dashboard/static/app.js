@@ -1,7 +1,7 @@
 // The dashboard: wires the key, the account, the polling and the live stream together.
 
 import { Actions } from "./actions.js";
-import { call, followStream, savedKey, saveKey } from "./api.js";
+import { call, followStream, savedKey, saveKey, takeKeyFromUrl } from "./api.js";
 import { renderChart } from "./chart.js";
 import { DecisionTable } from "./decisions.js";
 import { ROLES, renderRoles } from "./roles.js";
@@ -219,6 +219,7 @@ async function useKey(key) {
 }
 
 function init() {
+  takeKeyFromUrl();
   $("#key-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const key = $("#api-key").value.trim();
