@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from federation_ai.adapters.base import outbox_kind
-from federation_ai.core import parse_event, policy_view
+from federation_ai.core import InvalidEvent, parse_event, policy_view
+from federation_ai.core.clock import ahead_of, too_far_ahead
+from federation_ai.core.timeutil import US_PER_SECOND, format_timestamp
+from federation_ai.service.clock import wall_clock
 from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
@@ -26,7 +29,9 @@ if TYPE_CHECKING:
 
     from federation_ai.adapters import AdapterSet
     from federation_ai.bus import EventBus
+    from federation_ai.core import Event
     from federation_ai.service.broadcast import Broadcaster
+    from federation_ai.service.clock import Clock
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.outbox import OutboxRelay
     from federation_ai.service.pipeline import Pipeline
@@ -57,6 +62,7 @@ class FederationService:
         metrics: ServiceMetrics,
         hub: Broadcaster,
         owned: tuple[Any, ...] = (),
+        clock: Clock = wall_clock,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -68,6 +74,7 @@ class FederationService:
         self.metrics = metrics
         self.hub = hub
         self._owned = owned  # the store and bus this service created (closed on stop)
+        self.clock = clock  # live ingest's limit for future events, operator command stamps
         self._tasks: list[asyncio.Task[None]] = []
         self._figures: dict[str, Any] = {"bus_lag": None, "bus_pending": None, "outbox": {}}
         self.started_at: str | None = None
@@ -122,14 +129,47 @@ class FederationService:
             acct = self.pipeline.state.accounts.get(event.account_id)
             if acct is not None and acct.last_ts is not None and event.ts < acct.last_ts:
                 continue
-            result = await self.ingest(envelope)
+            try:
+                result = await self.ingest(envelope)
+            except InvalidEvent as exc:
+                log.warning("portfolio_snapshot_refused", event_id=event.event_id, error=str(exc))
+                continue
             log.info("portfolio_snapshot_loaded", event_id=event.event_id, outcome=result.outcome)
 
     # --- the HTTP path ------------------------------------------------------------
 
+    def now_us(self) -> int:
+        """The service's clock (UTC microseconds)."""
+        return self.clock()
+
     async def ingest(self, envelope: dict[str, Any]) -> IngestResult:
-        """Validate (``InvalidEvent`` propagates unchanged), decide and commit one event."""
+        """Validate (``InvalidEvent`` propagates unchanged), decide and commit one event.
+
+        Live ingest: an event stamped more than ``ingest.max_future_skew_s`` ahead of
+        the service's clock is refused like any invalid event.
+        """
         event = parse_event(envelope)
+        ahead = ahead_of(event, self.clock(), self.settings.ingest.max_future_skew_s)
+        if ahead is not None:
+            raise ahead
+        return await self._decide(event)
+
+    async def command(self, envelope: dict[str, Any]) -> IngestResult:
+        """An operator command the API stamped itself (clamped to the account's clock,
+        which may be ahead): decided like ``ingest``, the future-time rule applying only
+        to a re-anchor's target ``clock_at``."""
+        event = parse_event(envelope)
+        ahead = too_far_ahead(
+            "payload.clock_at",
+            event.payload.get("clock_at"),
+            self.clock(),
+            self.settings.ingest.max_future_skew_s,
+        )
+        if ahead is not None:
+            raise ahead
+        return await self._decide(event)
+
+    async def _decide(self, event: Event) -> IngestResult:
         async with self.pipeline.lock:
             (outcome,) = await self.pipeline.run([event])
         if outcome.error is not None:
@@ -154,6 +194,7 @@ class FederationService:
 
     def status(self) -> dict[str, Any]:
         accounts = {}
+        now = self.clock()
         for aid in self.accounts():
             acct = self.pipeline.state.accounts[aid]
             p = acct.policy
@@ -168,6 +209,10 @@ class FederationService:
                     **{k: v for k, v in p.roles_enabled.items() if k != "supervisor"},
                 },
                 "last_event_id": acct.last_event_id,
+                # > 0: the account's clock is ahead of the service's (see clock/reanchor)
+                "clock_skew_s": None
+                if acct.last_ts is None
+                else round((acct.last_ts - now) / US_PER_SECOND, 3),
             }
         outbox: dict[str, int] = self._figures["outbox"]
         return {
@@ -175,6 +220,10 @@ class FederationService:
             "started_at": self.started_at,
             "config_digest": self.settings.core.digest,
             "events_processed": self.pipeline.events_processed,
+            "clock": {
+                "now": format_timestamp(now),
+                "max_future_skew_s": self.settings.ingest.max_future_skew_s,
+            },
             "accounts": accounts,
             "bus": {
                 "lag": self._figures["bus_lag"],

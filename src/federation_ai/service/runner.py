@@ -17,11 +17,14 @@ import structlog
 
 from federation_ai.bus import envelope_to_event_dict
 from federation_ai.core import OUT_OF_ORDER, Event, InvalidEvent, parse_event
+from federation_ai.core.clock import ahead_of
+from federation_ai.service.clock import wall_clock
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
     from federation_ai.bus import BusMessage, EventBus, Outgoing
+    from federation_ai.service.clock import Clock
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.pipeline import Pipeline
 
@@ -59,6 +62,8 @@ class Runner:
         batch_size: int = 500,
         block_ms: int = 100,
         publisher: Publisher | None = None,
+        clock: Clock = wall_clock,
+        max_future_skew_s: float = 300.0,
     ) -> None:
         # publishes committed decisions with the next read; without one, the pipeline's
         # own on_commit hook is expected to publish
@@ -68,6 +73,8 @@ class Runner:
         self.metrics = metrics
         self.batch_size = batch_size
         self.block_ms = block_ms
+        self.clock = clock  # events stamped too far ahead of it are dead-lettered
+        self.max_future_skew_s = max_future_skew_s
         self.last_error: str | None = None
         self._retry: list[BusMessage] = []
         self._stopping = asyncio.Event()
@@ -126,11 +133,18 @@ class Runner:
     async def handle(self, messages: list[BusMessage]) -> None:
         """Process one fetched batch. Raises (without acknowledging) if the commit fails."""
         valid: list[tuple[BusMessage, Event]] = []
+        now = self.clock()
         for msg in messages:
             try:
-                valid.append((msg, validate(msg)))
+                event = validate(msg)
             except ValueError as exc:
                 await self._dead_letter(msg, reason_of(exc), "invalid")
+                continue
+            ahead = ahead_of(event, now, self.max_future_skew_s)
+            if ahead is not None:
+                await self._dead_letter(msg, reason_of(ahead), "future")
+            else:
+                valid.append((msg, event))
         if not valid:
             self._retry = []
             return
