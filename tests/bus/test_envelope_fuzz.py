@@ -42,6 +42,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 CFG = CoreConfig()
+ENVELOPE_FIELDS = {"$", "event_type", "event_id", "account_id", "timestamp", "payload", "trace_id"}
 
 EVENT_TYPES = [
     "portfolio.snapshot_updated",
@@ -224,7 +225,9 @@ def check_rejected(exc: Exception, where: str = "") -> None:
         assert isinstance(exc.path, str) and exc.path
         assert isinstance(exc.reason, str) and exc.reason
         if where:
-            tally(f"{where} rejected at {re.split(r'[.[]', exc.path)[0] or exc.path}")
+            top = re.split(r"[.[]", exc.path)[0]
+            field = top if top in ENVELOPE_FIELDS else "another field"
+            tally(f"{where} rejected at {field}")
     elif where:
         tally(f"{where} rejected: not an event ({str(exc).split(':')[0]})")
 
