@@ -40,12 +40,40 @@ def _string_problem(text: str) -> str | None:
     return None
 
 
+def _fine(value: Any, depth: int) -> bool:
+    """The rules without paths, for the common case (every event is checked): plain
+    loops, the paths only built by ``_find`` once something is wrong."""
+    kind = type(value)
+    if kind is str:
+        return "\x00" not in value and (value.isascii() or _string_problem(value) is None)
+    if kind is float:
+        return bool(value - value == 0.0)  # False for NaN and the infinities
+    if kind is int:
+        return bool(INT_MIN <= value <= INT_MAX)
+    if kind is dict:
+        if depth > MAX_DEPTH:
+            return False
+        for key, item in value.items():
+            if type(key) is not str or not _fine(key, depth) or not _fine(item, depth + 1):
+                return False
+        return True
+    if kind is list:
+        return depth <= MAX_DEPTH and all(_fine(item, depth + 1) for item in value)
+    return value is None or kind is bool
+
+
 def shape_problem(obj: Any) -> tuple[str, str] | None:
     """``(path, reason)`` of the first value that breaks the rules above, else ``None``.
 
     Paths read like the codec's: ``payload.total_equity``, ``payload.tags[2]``,
     ``payload["odd.key"]``; ``$`` is the envelope itself.
     """
+    if _fine(obj, 1):
+        return None
+    return _find(obj)
+
+
+def _find(obj: Any) -> tuple[str, str] | None:
     stack: list[tuple[Any, str, int]] = [(obj, "$", 1)]
     while stack:
         value, path, depth = stack.pop()
