@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_PREFIX = "FEDERATION_"
-_SERVICE_SECTIONS = ("service", "adapters", "api")
+_SERVICE_SECTIONS = ("service", "adapters", "api", "ingest")
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 
 
@@ -116,11 +116,20 @@ class ApiConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IngestConfig:
+    """Rules of live ingest (bus and HTTP) that need the wall clock; replay has none."""
+
+    # an event stamped further ahead of the service's clock is refused (dead letter / 422)
+    max_future_skew_s: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     core: CoreConfig = field(default_factory=CoreConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
     adapters: AdaptersConfig = field(default_factory=AdaptersConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -169,9 +178,13 @@ def load_settings(
     data = _merge(data, overrides or {})
     service = {k: data.pop(k) for k in _SERVICE_SECTIONS if k in data}
     core = CoreConfig.from_mapping(data)
+    ingest = build_section(IngestConfig, service.get("ingest", {}), "ingest")
+    if ingest.max_future_skew_s <= 0:
+        raise ConfigError("ingest.max_future_skew_s", "must be > 0")
     return Settings(
         core=core,
         service=build_section(ServiceConfig, service.get("service", {}), "service"),
         adapters=build_section(AdaptersConfig, service.get("adapters", {}), "adapters"),
         api=build_section(ApiConfig, service.get("api", {}), "api"),
+        ingest=ingest,
     )

@@ -11,7 +11,7 @@ from federation_ai.api.security import generate_key, hash_key
 from federation_ai.service import FederationService, build_service
 from federation_ai.settings import load_settings
 
-from .helpers import at, snapshot
+from .helpers import TestClock, at, snapshot
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -35,11 +35,16 @@ def settings_overrides() -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture
-async def service(tmp_path, settings_overrides) -> AsyncIterator[FederationService]:
+def clock() -> TestClock:
+    return TestClock()
+
+
+@pytest.fixture
+async def service(tmp_path, settings_overrides, clock) -> AsyncIterator[FederationService]:
     overrides = {k: dict(v) for k, v in settings_overrides.items()}
     overrides.setdefault("service", {})["data_dir"] = str(tmp_path)
     settings = load_settings(environ={}, overrides=overrides)
-    svc = await build_service(settings)
+    svc = await build_service(settings, clock=clock)
     await svc.start()
     try:
         yield svc

@@ -3,6 +3,24 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from federation_ai.core.timeutil import parse_timestamp
+from federation_ai.service.clock import wall_clock
+
+
+class TestClock:
+    """The service's clock in API tests: the wall clock until a test sets it."""
+
+    __test__ = False  # not a test class
+
+    def __init__(self) -> None:
+        self.fixed: int | None = None
+
+    def __call__(self) -> int:
+        return wall_clock() if self.fixed is None else self.fixed
+
+    def set(self, timestamp: str) -> None:
+        self.fixed = parse_timestamp(timestamp)
+
 
 def snapshot(event_id: str, ts: str, equity: float, account: str = "default", **extra: Any) -> dict[str, Any]:
     return {

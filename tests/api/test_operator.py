@@ -106,8 +106,10 @@ async def test_risk_and_roles_and_peak_reset(client, keys, service, account):
     assert service.policy("default")["metrics"]["drawdown"] == 0
 
 
-async def test_command_time_is_clamped_to_the_accounts_clock(client, keys, service):
+async def test_command_time_is_clamped_to_the_accounts_clock(client, keys, service, clock):
+    clock.set("2099-01-01T00:00:00Z")  # the account's clock runs ahead of the service's
     await service.ingest(snapshot("future", "2099-01-01T00:00:00Z", 10_000.0, account="acc-f"))
+    clock.fixed = None
     r = await client.post(f"{API}/mode", json={"mode": "PAUSED", "reason": "x", "account_id": "acc-f"},
                           headers=keys.headers("operator"))
     assert r.status_code == 200

@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
 ]
 SCOPES = ("viewer", "operator", "admin")
 EVENT_EPOCH = datetime(2099, 1, 5, 9, 0, tzinfo=UTC)
+FUTURE_SKEW_S = 100 * 366 * 86_400  # a century: EVENT_EPOCH is allowed ahead of the wall clock
 
 
 def _free_port() -> int:
@@ -101,7 +102,9 @@ def start_server(tmp: Path, *extra: str) -> Server:
         keys = pool.submit(asyncio.run, _store_keys(db_url)).result()
     port = _free_port()
     log = tmp / "serve.log"
-    env = {**os.environ, "FEDERATION_SERVICE__DATA_DIR": str(tmp), "FEDERATION_SERVICE__LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "FEDERATION_SERVICE__DATA_DIR": str(tmp), "FEDERATION_SERVICE__LOG_LEVEL": "WARNING",
+           # test events are stamped in 2099 (see Server.event): widen the future-time limit
+           "FEDERATION_INGEST__MAX_FUTURE_SKEW_S": str(FUTURE_SKEW_S)}
     cmd = [sys.executable, "-m", "federation_ai.cli.main", "serve", "--db", db_url,
            "--host", "127.0.0.1", "--port", str(port), *extra]
     with log.open("wb") as out:

@@ -9,10 +9,13 @@ import pytest
 
 from federation_ai.api import create_app
 from federation_ai.api.security import generate_key, hash_key
+from federation_ai.core.timeutil import parse_timestamp
 from federation_ai.dashboard import STATIC_DIR
 from federation_ai.service import FederationService, build_service
 from federation_ai.settings import load_settings
 from tests.api.helpers import snapshot
+
+CLOCK = "2099-03-01T12:05:00Z"
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -21,7 +24,8 @@ if TYPE_CHECKING:
 @pytest.fixture
 async def service(tmp_path) -> AsyncIterator[FederationService]:
     settings = load_settings(environ={}, overrides={"service": {"data_dir": str(tmp_path)}})
-    svc = await build_service(settings)
+    # operator commands are stamped with this clock (or the account's clock if later)
+    svc = await build_service(settings, clock=lambda: parse_timestamp(CLOCK))
     await svc.start()
     try:
         yield svc
@@ -130,7 +134,7 @@ async def test_timeline_matches_the_core_metrics_and_marks_the_freeze(client, se
 
 
 async def test_timeline_follows_a_peak_reset(client, service, keys):
-    # operator commands are stamped now (or the account's last event time): use the future
+    # operator commands are stamped with CLOCK (or the account's last event time if later)
     for n, equity in enumerate([10_000.0, 9_600.0]):
         await service.ingest(snapshot(f"s-{n}", f"2099-03-01T12:0{n}:00Z", equity))
     r = await client.post(

@@ -26,7 +26,7 @@ trail, send operator actions, ingest events, follow decisions live.
 
 Authenticate with `Authorization: Bearer <key>` or `X-API-Key: <key>`.
 Scopes: `viewer` (reads) < `operator` (actions, ingest) < `admin` (forced unfreeze,
-peak reset). `GET /health` is open.
+peak reset, clock re-anchor). `GET /health` is open.
 """
 
 

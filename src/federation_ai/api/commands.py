@@ -1,20 +1,20 @@
 """Operator actions become ``operator.command`` events (SPEC §2, §8) fed through ingest.
 
 The event log alone therefore replays to the same state. The event's timestamp is
-now (UTC), clamped to the account's last event time so the core never rejects it
-as out-of-order, even when the producer's clock runs ahead of ours.
+the service's clock, clamped to the account's last event time so the core never
+rejects it as out-of-order, even when the producer's clock runs ahead of ours. A
+clock re-anchor is the exception: it is stamped with the service's clock as is.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException, status
 
 from federation_ai.api.deps import known_account
-from federation_ai.api.errors import invalid_input
+from federation_ai.api.errors import invalid_input, path_loc
 from federation_ai.api.schemas import OperatorResult
 from federation_ai.api.security import Principal, granted_scopes
 from federation_ai.core import InvalidEvent
@@ -27,21 +27,23 @@ OPERATOR_EVENT = "operator.command"
 _ATTEMPTS = 3
 
 
-def command_timestamp(last_event_at: str | None, now: datetime | None = None) -> str:
-    """Now in UTC, but never earlier than the account's last event."""
-    moment = now or datetime.now(UTC)
-    now_us = int(moment.timestamp() * 1_000_000)
+REANCHOR = "reanchor_clock"
+
+
+def command_timestamp(last_event_at: str | None, now_us: int) -> str:
+    """``now_us`` as RFC 3339, but never earlier than the account's last event."""
     if last_event_at is not None:
         now_us = max(now_us, parse_timestamp(last_event_at))
     return format_timestamp(now_us)
 
 
-def command_envelope(
+def command_envelope(  # noqa: PLR0917 - the parts of one event
     account_id: str,
     command: str,
     principal: Principal,
     fields: dict[str, Any],
     last_event_at: str | None,
+    now_us: int,
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "command": command,
@@ -53,7 +55,7 @@ def command_envelope(
         "event_type": OPERATOR_EVENT,
         "event_id": f"op-{uuid.uuid4()}",
         "account_id": account_id,
-        "timestamp": command_timestamp(last_event_at),
+        "timestamp": command_timestamp(None if command == REANCHOR else last_event_at, now_us),
         "payload": payload,
     }
 
@@ -73,14 +75,13 @@ async def run_command(
     for _ in range(_ATTEMPTS):
         policy = known_account(service, account_id)
         envelope = command_envelope(
-            account_id, command, principal, fields, policy.get("last_event_at")
+            account_id, command, principal, fields, policy.get("last_event_at"), service.now_us()
         )
         try:
-            result = await service.ingest(envelope)
+            result = await service.command(envelope)
         except InvalidEvent as exc:
             path = exc.path.removeprefix("payload").lstrip(".")
-            loc: list[str | int] = ["body", *path.split(".")] if path else ["body"]
-            raise invalid_input(loc, exc.reason) from exc
+            raise invalid_input(["body", *path_loc(path)], exc.reason) from exc
         if result.outcome == "processed":
             return OperatorResult(
                 event_id=envelope["event_id"],

@@ -6,6 +6,8 @@ FastAPI's own request validation errors, so clients handle one shape.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, status
@@ -25,7 +27,23 @@ def event_error_loc(exc: InvalidEvent) -> list[str | int]:
     """``payload.total_equity`` -> ``["body", "payload", "total_equity"]``."""
     if exc.path in ("$", ""):
         return ["body"]
-    return ["body", *exc.path.split(".")]
+    return ["body", *path_loc(exc.path)]
+
+
+_PATH_PART = re.compile(r'\.?([^.\[\]"]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
+def path_loc(path: str) -> list[str | int]:
+    """A codec field path as a ``loc`` list: dotted names, ``[n]`` indexes, ``["key"]``."""
+    loc: list[str | int] = []
+    for name, index, quoted in _PATH_PART.findall(path):
+        if quoted:
+            loc.append(json.loads(quoted))
+        elif index:
+            loc.append(int(index))
+        else:
+            loc.append(name)
+    return loc
 
 
 def _clean(errors: Any) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from federation_ai.api.schemas import (
     ModeRequest,
     OperatorResult,
     PeakResetRequest,
+    ReanchorRequest,
     RiskRequest,
     RoleRequest,
 )
@@ -86,3 +87,18 @@ async def disable_role(
 async def reset_peak(service: ServiceDep, who: Admin, body: PeakResetRequest) -> OperatorResult:
     """Reset the drawdown peak to the current NAV (admin)."""
     return await run_command(service, body.account_id, "reset_peak", who, body.command_fields())
+
+
+@router.post("/clock/reanchor", responses=_RESPONSES)
+async def reanchor_clock(
+    service: ServiceDep, who: Admin, body: ReanchorRequest
+) -> OperatorResult:
+    """Set the account's clock (its last event time) to ``clock_at``, or to now (admin).
+
+    The way out when an event stamped in the future has made every real event out of
+    order. Recorded as an ``override`` with action ``clock_reanchor``; instants the
+    account recorded after the new clock (freeze start, pins, cooldowns) move back to it.
+    """
+    return await run_command(
+        service, body.account_id, "reanchor_clock", who, body.command_fields()
+    )

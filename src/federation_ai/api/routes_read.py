@@ -1,5 +1,6 @@
 """Read endpoints (viewer scope): status, audit trail, one decision, effective policy."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
@@ -8,6 +9,7 @@ from starlette.status import HTTP_404_NOT_FOUND
 
 from federation_ai.api.auth_gate import AuthFirstRoute
 from federation_ai.api.deps import AccountQuery, ServiceDep, Viewer, known_account
+from federation_ai.api.errors import invalid_input
 from federation_ai.api.responses import FastJSONResponse
 from federation_ai.api.schemas import DecisionList
 from federation_ai.core.ids import ID_PATTERN, MAX_ID_LENGTH
@@ -48,6 +50,18 @@ async def get_status(
     return FastJSONResponse(body)
 
 
+def _utc(name: str, value: datetime | None) -> datetime | None:
+    """The bound in UTC; 422 when the offset takes it outside the datetime range."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise invalid_input(
+            ["query", name], "outside the accepted range once in UTC", "invalid_query"
+        ) from None
+
+
 @router.get("/decisions", response_model=DecisionList)
 async def list_decisions(
     *,
@@ -65,6 +79,7 @@ async def list_decisions(
     """The audit trail, newest first. Pass ``next_cursor`` back as ``cursor`` for more."""
     if account_id is not None:
         known_account(service, account_id)
+    since, until = _utc("since", since), _utc("until", until)
     page = await service.reads.decisions(
         account_id=account_id,
         role_source=role,

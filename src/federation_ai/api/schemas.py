@@ -87,6 +87,22 @@ class PeakResetRequest(_Body):
     reason: Reason
 
 
+class ReanchorRequest(_Body):
+    """Re-anchor the account's clock (its last event time) to ``clock_at`` or now (admin)."""
+
+    reason: Reason
+    clock_at: Annotated[
+        str | None,
+        Field(
+            default=None,
+            min_length=1,
+            max_length=64,
+            description="RFC 3339 with a zone, at most ingest.max_future_skew_s ahead; "
+            "omit for the command's own time (now)",
+        ),
+    ]
+
+
 class OperatorResult(BaseModel):
     """What an operator action did: its event and every decision it produced."""
 

@@ -58,6 +58,8 @@ def envelope_to_event_dict(msg: BusMessage) -> dict[str, Any]:
         payload = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ValueError(f"payload is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError("payload is not valid JSON: nested too deeply to read") from None
     if not isinstance(payload, dict):
         reason = f"payload must be a JSON object, got {type(payload).__name__}"
         raise ValueError(reason)  # noqa: TRY004 - a bad message, not a programming error

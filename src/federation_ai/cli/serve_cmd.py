@@ -65,16 +65,20 @@ async def _serve(settings: Settings, *, demo: bool, namespace: str, headless: bo
     import structlog  # noqa: PLC0415 - configured by the caller first
 
     from federation_ai.service import build_service  # noqa: PLC0415
-    from federation_ai.service.demo import run_demo  # noqa: PLC0415
+    from federation_ai.service.clock import wall_clock  # noqa: PLC0415
+    from federation_ai.service.demo import DemoClock, run_demo  # noqa: PLC0415
 
     log = structlog.get_logger("federation_ai.serve")
-    service = await build_service(settings, namespace=namespace)
+    clock = DemoClock() if demo else wall_clock  # the demo runs on its feed's time
+    service = await build_service(settings, namespace=namespace, clock=clock)
     await service.start()
     settle_heap()
     tasks: list[asyncio.Task[Any]] = []
     try:
-        if demo:
-            tasks.append(asyncio.create_task(run_demo(service.bus, _demo_start_us(service))))
+        if isinstance(clock, DemoClock):
+            start_us = _demo_start_us(service)
+            clock.start(start_us)
+            tasks.append(asyncio.create_task(run_demo(service.bus, start_us)))
         if headless:
             await _wait_for_signal()
         else:

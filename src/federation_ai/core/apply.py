@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from federation_ai.core.clock import reanchor
 from federation_ai.core.roles.researcher import research_key
 from federation_ai.core.state import Pin
-from federation_ai.core.timeutil import US_PER_MINUTE
+from federation_ai.core.timeutil import US_PER_MINUTE, clamp_ts
 from federation_ai.core.vocabulary import RISK_LIMIT_KEYS, TIERS
 
 if TYPE_CHECKING:
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 def _pin(c: Ctx, d: Decision) -> Pin:
     assert d.proposal is not None
     minutes = d.proposal.effect.get("pin")
-    until = None if minutes is None else c.ts + round(minutes * US_PER_MINUTE)
+    # an account clock near the end of the range: the pin ends at its last instant
+    until = None if minutes is None else clamp_ts(c.ts + round(minutes * US_PER_MINUTE))
     return Pin(key_name=c.event.payload["key_name"], set_at=c.ts, until=until)
 
 
@@ -97,8 +99,12 @@ def _research_task(c: Ctx, d: Decision) -> None:
 
 
 def _override(c: Ctx, d: Decision) -> None:
-    if d.payload.get("action") == "peak_reset":
+    action = d.payload.get("action")
+    if action == "peak_reset":
         c.metrics.reset_peak()
+    elif action == "clock_reanchor":
+        assert d.proposal is not None
+        reanchor(c.account, d.proposal.effect["anchor"])
 
 
 def _role_status(c: Ctx, d: Decision) -> None:

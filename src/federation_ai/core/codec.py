@@ -14,7 +14,10 @@ from typing import Any
 
 from federation_ai.core import vocabulary as v
 from federation_ai.core.ids import id_problem, name_problem
+from federation_ai.core.shape import INT_MAX, shape_problem
 from federation_ai.core.timeutil import TimestampError, parse_timestamp
+
+MAX_PIN_MINUTES = 525_600  # a year: the longest operator pin
 
 
 class InvalidEvent(ValueError):  # noqa: N818 - the domain name reads better with no suffix
@@ -77,11 +80,20 @@ def _fraction(value: Any, path: str) -> float:
 def _count(value: Any, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer() and value >= 0:
+            if value > INT_MAX:
+                raise InvalidEvent(path, f"must be at most {INT_MAX}, got {value}")
             return int(value)
         raise InvalidEvent(path, f"must be an integer, got {type(value).__name__}")
     if value < 0:
         raise InvalidEvent(path, f"must be >= 0, got {value}")
     return value
+
+
+def _minutes(value: Any, path: str) -> float:
+    f = _positive(value, path)
+    if f > MAX_PIN_MINUTES:
+        raise InvalidEvent(path, f"must be <= {MAX_PIN_MINUTES} (a year), got {f}")
+    return f
 
 
 def _string(value: Any, path: str) -> str:
@@ -184,16 +196,17 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         (
             "command",
             (),
-            _enum("set_mode", "set_risk", "enable_role", "disable_role", "reset_peak"),
+            _enum(*v.OPERATOR_COMMANDS),
             True,
         ),
         ("key_name", (), _name, True),
         ("scopes", (), _str_list, True),
         ("reason", (), _text, False),
         ("mode", (), _enum(*v.OPERATOR_MODES), False),
-        ("duration_minutes", (), _positive, False),
+        ("duration_minutes", (), _minutes, False),
         ("force", (), _boolean, False),
         ("role", (), _string, False),
+        ("clock_at", (), _timestamp, False),
         *((name, (), _positive, False) for name in v.RISK_LIMIT_KEYS),
     ),
 }
@@ -230,7 +243,7 @@ def _check_operator(p: dict[str, Any]) -> None:
     levels = [v.SCOPE_LEVEL[s] for s in p["scopes"] if s in v.SCOPE_LEVEL]
     level = max(levels, default=-1)
     needed = "operator"
-    if command == "reset_peak" or (command == "set_mode" and p.get("force")):
+    if command in v.ADMIN_COMMANDS or (command == "set_mode" and p.get("force")):
         needed = "admin"
     if level < v.SCOPE_LEVEL[needed]:
         what = "force" if command == "set_mode" else command
@@ -256,8 +269,11 @@ def parse_event(obj: Any) -> Event:
     """Validate a decoded JSON envelope (SPEC §2) and return the ``Event``."""
     if not isinstance(obj, dict):
         raise InvalidEvent("$", "event must be a JSON object")
+    problem = shape_problem(obj)
+    if problem is not None:
+        raise InvalidEvent(*problem)
     event_type = obj.get("event_type")
-    if event_type not in SCHEMAS:
+    if not isinstance(event_type, str) or event_type not in SCHEMAS:
         raise InvalidEvent("event_type", f"must be one of {', '.join(SCHEMAS)}, got {event_type!r}")
     event_id = _id(obj.get("event_id"), "event_id")
     account_id = obj.get("account_id")

@@ -18,6 +18,7 @@ class Ctx:
     event: Event
     config: CoreConfig
     day_closed: bool  # the day-close rules run in this step
+    clock_before: int | None = None  # the account's last event time before this event
 
     @property
     def metrics(self) -> Metrics:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.decisions import Proposal
 from federation_ai.core.roles.supervisor import unfreeze_proposal
+from federation_ai.core.timeutil import format_timestamp
 from federation_ai.core.vocabulary import CRITICAL, RISK_LIMIT_KEYS
 
 if TYPE_CHECKING:
@@ -94,12 +95,31 @@ def _reset_peak(c: Ctx) -> list[Proposal]:
     ]
 
 
+def _reanchor_clock(c: Ctx) -> list[Proposal]:
+    """Reset a clock pushed ahead by a mis-stamped event: to ``clock_at`` or this command's time.
+
+    ``previous_clock`` is the account's clock before this event; ``step`` has already
+    moved it to the command's own time.
+    """
+    previous = c.clock_before
+    anchor = c.event.payload.get("clock_at", c.ts)
+    shown = "n/a" if previous is None else format_timestamp(previous)
+    reason = f"{_label(c)}: clock re-anchored {shown} -> {format_timestamp(anchor)}: {_why(c)}"
+    payload = {
+        "action": "clock_reanchor",
+        "previous_clock": None if previous is None else format_timestamp(previous),
+        "clock": format_timestamp(anchor),
+    }
+    return [Proposal("operator", "override", CRITICAL, reason, payload, effect={"anchor": anchor})]
+
+
 COMMANDS: dict[str, Callable[[Ctx], list[Proposal]]] = {
     "set_mode": _set_mode,
     "set_risk": _set_risk,
     "enable_role": _role(enabled=True),
     "disable_role": _role(enabled=False),
     "reset_peak": _reset_peak,
+    "reanchor_clock": _reanchor_clock,
 }
 
 

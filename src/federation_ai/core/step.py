@@ -8,6 +8,7 @@ inputs: no I/O, no wall clock. ``state`` is updated in place and returned.
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from federation_ai.core import operator
@@ -17,7 +18,7 @@ from federation_ai.core.codec import Event, InvalidEvent
 from federation_ai.core.context import Ctx
 from federation_ai.core.decisions import APPLIED, Decision, Proposal
 from federation_ai.core.roles import ceo, cfo, cio, cro, researcher, supervisor
-from federation_ai.core.vocabulary import HEALTH, MODEL, OPERATOR, SNAPSHOT, TRADE
+from federation_ai.core.vocabulary import HEALTH, MODEL, OPERATOR, REANCHOR, SNAPSHOT, TRADE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -120,7 +121,8 @@ def _remember(c: Ctx, decisions: list[Decision]) -> None:
 
 def _check_against_state(acct: AccountState, event: Event) -> None:
     """Input that is only invalid given the account's history; raises before any change."""
-    if event.event_type == SNAPSHOT and acct.metrics.equity is not None:
+    m = acct.metrics
+    if event.event_type == SNAPSHOT and m.equity is not None:
         p = event.payload
         if p.get("net_flow", 0.0) >= p["total_equity"]:
             # equity - net_flow is the value before the flow and scales the NAV step.
@@ -129,15 +131,28 @@ def _check_against_state(acct: AccountState, event: Event) -> None:
                 "must be less than total_equity (a deposit "
                 "cannot exceed the equity that includes it)",
             )
+        if m.nav is not None and not math.isfinite(
+            m.nav * (p["total_equity"] - p.get("net_flow", 0.0)) / m.equity
+        ):
+            raise InvalidEvent(
+                "payload.total_equity",
+                f"takes the NAV beyond the float range (previous equity {m.equity!r})",
+            )
+
+
+def _moves_clock_back(event: Event) -> bool:
+    """Only a re-anchor may be older than the account's clock (see ``clock.reanchor``)."""
+    return event.event_type == OPERATOR and event.payload["command"] == REANCHOR
 
 
 def step(state: FederationState, event: Event, config: CoreConfig) -> StepResult:
     acct: AccountState = state.account(event.account_id, config)
     if event.event_id in acct.seen:
         return StepResult(state, [], DUPLICATE)
-    if acct.last_ts is not None and event.ts < acct.last_ts:
+    if acct.last_ts is not None and event.ts < acct.last_ts and not _moves_clock_back(event):
         return StepResult(state, [], OUT_OF_ORDER)
     _check_against_state(acct, event)
+    clock_before = acct.last_ts
     acct.remember(event.event_id, config.metrics.dedup_window)
     acct.last_ts = event.ts
     acct.last_event_id = event.event_id
@@ -152,7 +167,7 @@ def step(state: FederationState, event: Event, config: CoreConfig) -> StepResult
         acct.pending_close = False
     _update_metrics(m, event, config)
 
-    c = Ctx(acct, event, config, day_closed)
+    c = Ctx(acct, event, config, day_closed, clock_before)
     proposals = _propose(c)
     if not proposals:
         return StepResult(state, [], PROCESSED)

@@ -55,6 +55,16 @@ HEALTH: Final = "system.health_updated"
 MODEL: Final = "model.performance_updated"
 TRADE: Final = "trade.closed"
 OPERATOR: Final = "operator.command"
+OPERATOR_COMMANDS: Final = (
+    "set_mode",
+    "set_risk",
+    "enable_role",
+    "disable_role",
+    "reset_peak",
+    "reanchor_clock",
+)
+ADMIN_COMMANDS: Final = ("reset_peak", "reanchor_clock")
+REANCHOR: Final = "reanchor_clock"  # the one event allowed to move an account's clock back
 
 FREEZE_TRIGGERS: Final = (
     "drawdown",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from federation_ai.adapters import build_adapters
 from federation_ai.bus import make_bus
 from federation_ai.service.broadcast import Broadcaster
+from federation_ai.service.clock import wall_clock
 from federation_ai.service.federation import FederationService
 from federation_ai.service.metrics import ServiceMetrics
 from federation_ai.service.outbox import OutboxRelay
@@ -17,6 +18,7 @@ from federation_ai.store import Store
 if TYPE_CHECKING:
     from federation_ai.adapters import AdapterSet
     from federation_ai.bus import EventBus
+    from federation_ai.service.clock import Clock
     from federation_ai.settings import Settings
 
 
@@ -53,11 +55,13 @@ async def build_service(
     store: Store | None = None,
     adapters: AdapterSet | None = None,
     namespace: str = "",
+    clock: Clock = wall_clock,
 ) -> FederationService:
     """Everything the service needs, from settings; ``bus``/``store`` given are not closed by it.
 
     ``namespace`` prefixes every Redis key (bus streams and adapter keys) so several
-    deployments can share one Redis.
+    deployments can share one Redis. ``clock`` is the service's time (UTC
+    microseconds): live ingest refuses events too far ahead of it.
     """
     cfg = settings.service
     owned: list[Any] = []
@@ -103,7 +107,19 @@ async def build_service(
         block_ms=cfg.block_ms,
         publisher=relay,
         max_message_bytes=cfg.max_message_bytes,
+        clock=clock,
+        max_future_skew_s=settings.ingest.max_future_skew_s,
     )
     return FederationService(
-        settings, store, bus, adapters, pipeline, runner, relay, metrics, hub, owned=tuple(owned)
+        settings,
+        store,
+        bus,
+        adapters,
+        pipeline,
+        runner,
+        relay,
+        metrics,
+        hub,
+        owned=tuple(owned),
+        clock=clock,
     )

@@ -14,12 +14,16 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.timeutil import US_PER_MINUTE, format_timestamp
+from federation_ai.service.clock import wall_clock
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from federation_ai.bus import EventBus
 
 MODELS = ("xgboost", "lightgbm", "nhits", "patchtst")
@@ -32,6 +36,40 @@ SOURCE = "federation-demo"
 SPACING_S = 0.002
 
 Item = tuple[str, dict[str, Any], int]  # (event_type, payload, timestamp in µs)
+MINUTES_PER_TICK = 10
+TICK_S = 1.0
+
+
+class DemoClock:
+    """The service's clock under ``serve --demo``: event time at the feed's pace.
+
+    The feed advances ``MINUTES_PER_TICK`` of event time per ``TICK_S`` real second, so
+    against the wall clock its events are soon hours ahead and live ingest would refuse
+    them. The demo runs the service on this compressed clock instead: it reads the wall
+    clock until ``start``, then moves ``speed`` times as fast from the feed's start,
+    never behind the feed (each tick waits ``TICK_S``).
+    """
+
+    def __init__(
+        self,
+        speed: float = MINUTES_PER_TICK * 60 / TICK_S,
+        *,
+        wall_us: Callable[[], int] = wall_clock,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.speed = speed
+        self._monotonic = monotonic
+        self._origin_us = wall_us()
+        self._since = monotonic()
+        self._compressed = False
+
+    def start(self, at_us: int) -> None:
+        self._origin_us, self._since, self._compressed = at_us, self._monotonic(), True
+
+    def __call__(self) -> int:
+        elapsed = self._monotonic() - self._since
+        rate = self.speed if self._compressed else 1.0
+        return self._origin_us + round(elapsed * rate * 1_000_000)
 
 
 @dataclass
@@ -39,7 +77,7 @@ class DemoFeed:
     start_us: int
     seed: int = 7
     account_id: str = "default"
-    minutes_per_tick: int = 10
+    minutes_per_tick: int = MINUTES_PER_TICK
     equity: float = 25_000.0
     tick: int = 0
     _rng: random.Random = field(init=False)
@@ -148,7 +186,7 @@ async def run_demo(
     *,
     seed: int = 7,
     account_id: str = "default",
-    tick_s: float = 1.0,
+    tick_s: float = TICK_S,
     ticks: int | None = None,
 ) -> int:
     """Publish ticks until cancelled (or ``ticks`` of them); returns events published."""

@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from federation_ai.adapters.base import outbox_kind
-from federation_ai.core import parse_event, policy_view
+from federation_ai.core import InvalidEvent, parse_event, policy_view
+from federation_ai.core.clock import ahead_of, too_far_ahead
+from federation_ai.core.timeutil import US_PER_SECOND, format_timestamp
+from federation_ai.service.clock import wall_clock
 from federation_ai.service.read_port import ReadPort
 from federation_ai.store import PUBLISH
 
@@ -29,8 +32,9 @@ if TYPE_CHECKING:
 
     from federation_ai.adapters import AdapterSet
     from federation_ai.bus import EventBus
-    from federation_ai.core import AccountState
+    from federation_ai.core import AccountState, Event
     from federation_ai.service.broadcast import Broadcaster
+    from federation_ai.service.clock import Clock
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.outbox import OutboxRelay
     from federation_ai.service.pipeline import Pipeline
@@ -44,7 +48,7 @@ STATUS_PAGE = 100  # accounts per status answer unless asked otherwise
 STATUS_PAGE_MAX = 500
 
 
-def _account_status(acct: AccountState) -> dict[str, Any]:
+def _account_status(acct: AccountState, now_us: int) -> dict[str, Any]:
     p = acct.policy
     return {
         "mode": p.mode,
@@ -57,6 +61,10 @@ def _account_status(acct: AccountState) -> dict[str, Any]:
             **{k: v for k, v in p.roles_enabled.items() if k != "supervisor"},
         },
         "last_event_id": acct.last_event_id,
+        # > 0: the account's clock is ahead of the service's (see the clock re-anchor)
+        "clock_skew_s": None
+        if acct.last_ts is None
+        else round((acct.last_ts - now_us) / US_PER_SECOND, 3),
     }
 
 
@@ -80,6 +88,7 @@ class FederationService:
         metrics: ServiceMetrics,
         hub: Broadcaster,
         owned: tuple[Any, ...] = (),
+        clock: Clock = wall_clock,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -92,6 +101,7 @@ class FederationService:
         self.hub = hub
         self.reads = ReadPort(store, settings.core)  # what the REST API may read
         self._owned = owned  # the store and bus this service created (closed on stop)
+        self.clock = clock  # live ingest's limit for future events, operator command stamps
         self._tasks: list[asyncio.Task[None]] = []
         self._figures: dict[str, Any] = {"bus_lag": None, "bus_pending": None, "outbox": {}}
         self.started_at: str | None = None
@@ -146,14 +156,47 @@ class FederationService:
             acct = self.pipeline.state.accounts.get(event.account_id)
             if acct is not None and acct.last_ts is not None and event.ts < acct.last_ts:
                 continue
-            result = await self.ingest(envelope)
+            try:
+                result = await self.ingest(envelope)
+            except InvalidEvent as exc:
+                log.warning("portfolio_snapshot_refused", event_id=event.event_id, error=str(exc))
+                continue
             log.info("portfolio_snapshot_loaded", event_id=event.event_id, outcome=result.outcome)
 
     # --- the HTTP path ------------------------------------------------------------
 
+    def now_us(self) -> int:
+        """The service's clock (UTC microseconds)."""
+        return self.clock()
+
     async def ingest(self, envelope: dict[str, Any]) -> IngestResult:
-        """Validate (``InvalidEvent`` propagates unchanged), decide and commit one event."""
+        """Validate (``InvalidEvent`` propagates unchanged), decide and commit one event.
+
+        Live ingest: an event stamped more than ``ingest.max_future_skew_s`` ahead of
+        the service's clock is refused like any invalid event.
+        """
         event = parse_event(envelope)
+        ahead = ahead_of(event, self.clock(), self.settings.ingest.max_future_skew_s)
+        if ahead is not None:
+            raise ahead
+        return await self._decide(event)
+
+    async def command(self, envelope: dict[str, Any]) -> IngestResult:
+        """An operator command the API stamped itself (clamped to the account's clock,
+        which may be ahead): decided like ``ingest``, the future-time rule applying only
+        to a re-anchor's target ``clock_at``."""
+        event = parse_event(envelope)
+        ahead = too_far_ahead(
+            "payload.clock_at",
+            event.payload.get("clock_at"),
+            self.clock(),
+            self.settings.ingest.max_future_skew_s,
+        )
+        if ahead is not None:
+            raise ahead
+        return await self._decide(event)
+
+    async def _decide(self, event: Event) -> IngestResult:
         async with self.pipeline.lock:
             (outcome,) = await self.pipeline.run([event])
         if outcome.error is not None:
@@ -182,14 +225,16 @@ class FederationService:
         ``accounts`` holds at most ``limit`` accounts in id order, those after ``cursor``
         (an account id); ``accounts_next_cursor`` continues, ``None`` on the last page.
         ``account_summary`` counts every account, so the answer stays small however
-        many there are.
+        many there are. Each account's ``clock_skew_s`` is its last event's time minus
+        the service's clock (> 0: ahead; see the clock re-anchor command).
         """
         ids = self.accounts()
         start = 0 if cursor is None else bisect.bisect_right(ids, cursor)
         page = ids[start : start + limit]
         more = start + limit < len(ids)
         all_accounts = self.pipeline.state.accounts
-        accounts = {aid: _account_status(all_accounts[aid]) for aid in page}
+        now = self.clock()
+        accounts = {aid: _account_status(all_accounts[aid], now) for aid in page}
         outbox: dict[str, int] = self._figures["outbox"]
         return {
             "running": bool(self._tasks),
@@ -198,6 +243,10 @@ class FederationService:
             "events_processed": self.pipeline.events_processed,
             "conflicting_duplicates": self.pipeline.conflicting_duplicates,
             "account_summary": self._account_summary(),
+            "clock": {
+                "now": format_timestamp(now),
+                "max_future_skew_s": self.settings.ingest.max_future_skew_s,
+            },
             "accounts": accounts,
             "accounts_next_cursor": page[-1] if more and page else None,
             "bus": {

@@ -19,12 +19,15 @@ from federation_ai.bus import envelope_to_event_dict
 from federation_ai.bus.base import DEFAULT_MAX_MESSAGE_BYTES
 from federation_ai.bus.envelope import bounded_reason, oversized
 from federation_ai.core import OUT_OF_ORDER, Event, InvalidEvent, parse_event
+from federation_ai.core.clock import ahead_of
+from federation_ai.service.clock import wall_clock
 from federation_ai.service.pipeline import AccountLimitError
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
     from federation_ai.bus import BusMessage, EventBus, Outgoing
+    from federation_ai.service.clock import Clock
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.pipeline import Pipeline
 
@@ -63,6 +66,8 @@ class Runner:
         block_ms: int = 100,
         publisher: Publisher | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        clock: Clock = wall_clock,
+        max_future_skew_s: float = 300.0,
     ) -> None:
         self.max_message_bytes = max_message_bytes
         # publishes committed decisions with the next read; without one, the pipeline's
@@ -73,6 +78,8 @@ class Runner:
         self.metrics = metrics
         self.batch_size = batch_size
         self.block_ms = block_ms
+        self.clock = clock  # events stamped too far ahead of it are dead-lettered
+        self.max_future_skew_s = max_future_skew_s
         self.last_error: str | None = None
         self._retry: list[BusMessage] = []
         self._stopping = asyncio.Event()
@@ -131,6 +138,7 @@ class Runner:
     async def handle(self, messages: list[BusMessage]) -> None:
         """Process one fetched batch. Raises (without acknowledging) if the commit fails."""
         valid: list[tuple[BusMessage, Event]] = []
+        now = self.clock()
         for msg in messages:
             size = oversized(msg.fields, self.max_message_bytes)
             if size is not None:
@@ -141,9 +149,15 @@ class Runner:
                 await self._dead_letter(msg, reason, "too_large")
                 continue
             try:
-                valid.append((msg, validate(msg)))
+                event = validate(msg)
             except ValueError as exc:
                 await self._dead_letter(msg, reason_of(exc), "invalid")
+                continue
+            ahead = ahead_of(event, now, self.max_future_skew_s)
+            if ahead is not None:
+                await self._dead_letter(msg, reason_of(ahead), "future")
+            else:
+                valid.append((msg, event))
         if not valid:
             self._retry = []
             return

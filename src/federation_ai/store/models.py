@@ -118,7 +118,7 @@ class DecisionQuery:
             if value is not None:
                 try:
                     object.__setattr__(self, name, to_utc(value))
-                except (TypeError, ValueError) as exc:
+                except (TypeError, ValueError, OverflowError) as exc:
                     raise InvalidQueryError(f"{name}: {exc}") from exc
 
 
