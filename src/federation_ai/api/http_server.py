@@ -42,6 +42,7 @@ def _response(status: int, reason: bytes) -> bytes:
 
 
 TIMEOUT = _response(408, b"Request Timeout")
+LINGER_S = 1.0  # after a refusal, how long the client has to read it before the close
 HEAD_TOO_LARGE = _response(431, b"Request Header Fields Too Large")
 TOO_MANY_CONNECTIONS = _response(429, b"Too Many Connections")
 
@@ -61,6 +62,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._deadline: asyncio.TimerHandle | None = None
         self._head_bytes = 0
         self._head_too_large = False
+        self._refusing = False  # answered a refusal: closing, reading nothing more
         self._counted_as: str | None = None
 
     # --- connection ---------------------------------------------------------------
@@ -106,10 +108,25 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         cycle = self.cycle
         if cycle is None or cycle.response_complete or not cycle.response_started:
-            self.transport.write(TIMEOUT)
-        self.transport.close()
+            self._answer_and_close(TIMEOUT)
+        else:
+            self.transport.close()
+
+    def _answer_and_close(self, answer: bytes) -> None:
+        """Send ``answer``, stop sending, and close a moment later.
+
+        Closing at once while the client is still sending would reset the connection
+        (unread bytes in our receive buffer), and the client could lose the answer.
+        """
+        self._refusing = True
+        self.transport.write(answer)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_S, self.transport.close)
 
     def data_received(self, data: bytes) -> None:
+        if self._refusing:
+            return  # answered and closing: what still arrives is read and dropped
         if self._deadline is None and (self.cycle is None or self.cycle.response_complete):
             self._arm(self.limits.header_timeout_s)  # bytes of a next request begin
         super().data_received(data)
@@ -158,8 +175,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         if self._head_too_large:
-            self.transport.write(HEAD_TOO_LARGE)
-            self.transport.close()
+            self._answer_and_close(HEAD_TOO_LARGE)
             return
         super().send_400_response(msg)
 
