@@ -1,4 +1,4 @@
-"""The twelve acceptance scenarios: replay each and match the expected decisions exactly
+"""The thirteen acceptance scenarios: replay each and match the expected decisions exactly
 (ids, order, status and payload) under the rules of data/README.md, using its compare.py."""
 
 from __future__ import annotations

@@ -60,6 +60,21 @@ async def test_memory_backend_keeps_latest_and_can_simulate_an_outage():
     assert backend.latest[("policy_store", "a")] == update
 
 
+@pytest.mark.parametrize(("accounts", "writes"), [(1, 1), (1, 500), (3, 900)])
+async def test_memory_backend_holds_one_update_per_adapter_and_account(accounts, writes):
+    """Embedded use runs for weeks: what the backend keeps must not grow with the writes."""
+    backend = MemoryBackend()
+    kinds = [KINDS["policy_store"], KINDS["ess"]]
+    for n in range(writes):
+        kind = kinds[n % 2]
+        decision = {**_decision(), "decision_id": f"d{n}", "account_id": f"a{n % accounts}"}
+        await backend.write(kind, policy_update(kind, decision, _policy()))
+    last = {(kinds[n % 2].name, f"a{n % accounts}"): f"d{n}" for n in range(writes)}
+    assert {key: u["decision_id"] for key, u in backend.latest.items()} == last
+    held = [v for v in vars(backend).values() if isinstance(v, list | dict | set | tuple)]
+    assert all(len(v) <= len(last) for v in held)
+
+
 def test_http_backend_needs_a_url():
     with pytest.raises(ConfigError, match="policy_store_url"):
         build_adapters(AdaptersConfig(policy_store="http"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from federation_ai.bus import BusMessage, InMemoryBroker, InMemoryBus
+from federation_ai.bus import BusMessage, InMemoryBroker, InMemoryBus, stream_key
 from federation_ai.bus._consumer import merge_in_order
 from federation_ai.bus.base import entry_id_key
 
@@ -92,3 +92,29 @@ def test_merge_releases_nothing_newer_than_an_open_stream():
     ready, kept = merge_in_order(batches, [], room=2)
     assert [m.message_id for m in ready] == ["1-0", "2-0"]
     assert [m.message_id for m in kept[SNAP] + kept[TRADE]] == ["5-0", "9-0"]
+
+
+async def test_entries_read_and_acknowledged_by_every_group_are_dropped():
+    """In process nobody else reads the input streams: done entries must not pile up."""
+    clock, broker = setup()
+    bus = await started(broker, "c1")
+    total = 5_000
+    for i in range(total):
+        await bus.publish_event(SNAP, {"n": str(i)})
+        clock.advance_ms(1)
+    held = await bus.fetch(max_count=3, block_ms=0)  # delivered, never acknowledged
+    seen = [m.fields["n"] for m in held]
+    while batch := await bus.fetch(max_count=500, block_ms=0):
+        seen += [m.fields["n"] for m in batch]
+        await bus.ack(batch)
+    assert seen == [str(i) for i in range(total)]
+    kept = broker.entries(stream_key(SNAP))
+    assert [f["n"] for _, f in kept[:3]] == ["0", "1", "2"]  # pending: kept for redelivery
+    assert len(kept) == total  # nothing after a pending entry is dropped either
+    await bus.ack(held)
+    for i in range(total):
+        await bus.publish_event(SNAP, {"n": f"later-{i}"})
+        clock.advance_ms(1)
+    while batch := await bus.fetch(max_count=500, block_ms=0):
+        await bus.ack(batch)
+    assert len(broker.entries(stream_key(SNAP))) <= 2_000  # bounded, whatever the count

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.scenario import brief, health, of_type, run, snap
+from tests.core.scenario import brief, health, model, of_type, run, snap, trade
 
 NO_FREEZE = None
 
@@ -118,3 +118,32 @@ def test_ess_policy_on_first_snapshot_only_once():
         [("cro", "ess_policy", "applied")],
         [],
     ]
+
+
+@pytest.mark.parametrize(
+    "closer",
+    [
+        health("HEALTHY", 1, day=32),
+        trade(5.0, 1, day=32),
+        model("xgboost", 1.5, 0.6, 1, day=32),
+        snap(9_860, 1, day=32),
+    ],
+    ids=["health", "trade", "model", "snapshot"],
+)
+def test_loosens_on_the_day_close_after_the_deep_snapshot_left_the_window(closer):
+    # DD 8.5 % on day 2 (EMERGENCY), DD 2 % on day 3, a profit day on day 31. The day close
+    # on day 32, a minute past 30 days after the deep snapshot, sees a rolling max DD of 2 %
+    # whatever the closing event's type, so the CRO loosens one tier there.
+    events = [
+        snap(10_000),
+        snap(9_600, 0, day=1),
+        snap(9_150, 0, day=2),
+        snap(9_800, 0, day=3),
+        snap(9_850, 0, day=31),
+        closer,
+    ]
+    st, d = run(events)
+    assert of_type(d[2], "risk_adjustment")[0].payload["tier"] == "EMERGENCY"
+    assert not of_type(d[4], "risk_adjustment")  # day 3's close: the deep one still counts
+    assert [x.payload["tier"] for x in of_type(d[-1], "risk_adjustment")] == ["WARNING"]
+    assert st.accounts["default"].metrics.rolling_mdd == pytest.approx(0.02)

@@ -9,7 +9,7 @@ import pytest
 
 from federation_ai.core.config import MetricsConfig
 from federation_ai.core.metrics import Metrics
-from tests.core.scenario import ev, health, run, snap, trade
+from tests.core.scenario import ev, health, model, op, run, snap, trade
 
 
 def metrics(events):
@@ -110,3 +110,29 @@ def test_producer_metrics_are_ignored():
 def test_timestamp_offset_sets_the_utc_trading_day():
     m = metrics([snap(10_000), ev("snap", "2024-01-02T01:30:00+02:00", total_equity=10_100)])
     assert m.closed_days == 0  # 23:30 UTC on Jan 1: same day
+
+
+# Snapshots at day 0 (DD 8.5 %, minute 0) and day 3 (DD 2 %): the rolling max DD read at an
+# event of any type is the largest DD of the snapshots at or after that event's time - 30 days.
+DEEP_THEN_SHALLOW = [snap(10_000, 0, day=-1), snap(9_150, 0, day=0), snap(9_800, 0, day=3)]
+
+
+@pytest.mark.parametrize(
+    ("reader", "rolling"),
+    [
+        (health("HEALTHY", 0, day=30), 0.085),  # exactly 30 days after the deep one: inside
+        (health("HEALTHY", 1, day=30), 0.02),  # a minute later: the deep one has left
+        (trade(1.0, 1, day=30), 0.02),
+        (model("m", 1.0, 0.5, 1, day=30), 0.02),
+        (op("enable_role", 1, day=30, role="cio"), 0.02),
+        (health("HEALTHY", 1, day=33), None),  # no snapshot in the window: undefined
+        (snap(9_800, 1, day=33), 0.02),  # the snapshot itself is in its own window
+    ],
+    ids=["health-at-edge", "health", "trade", "model", "operator", "empty", "snapshot"],
+)
+def test_rolling_max_dd_is_measured_back_from_the_event_being_decided(reader, rolling):
+    m = metrics([*DEEP_THEN_SHALLOW, reader])
+    if rolling is None:
+        assert m.rolling_mdd is None
+    else:
+        assert m.rolling_mdd == pytest.approx(rolling)

@@ -202,3 +202,34 @@ def test_a_view_encodes_like_the_copy_and_can_leave_the_id_window_out(stream, cu
             copied, sort_keys=True
         )
         assert acct.to_json(copy=False, with_seen=False) == {**copied, "seen": []}
+
+
+# Gaps of minutes to weeks, so snapshots leave the 30-day window between two snapshots.
+long_streams = st.lists(
+    st.tuples(
+        st.one_of(snapshot, healthy, modelled, traded, operated),
+        st.one_of(st.integers(0, 1440), st.sampled_from([7 * 1440, 12 * 1440, 29 * 1440])),
+        st.sampled_from(["default", "default", "b"]),
+    ),
+    min_size=1,
+    max_size=120,
+)
+
+
+@PROPS
+@given(long_streams)
+def test_rolling_max_dd_is_the_max_over_the_window_of_every_event(stream):
+    """After each event: the largest DD of the account's snapshots within mdd_window_days."""
+    window_us = CFG.metrics.mdd_window_days * 1440 * US_PER_MINUTE
+    state = FederationState()
+    seen: dict[str, list[tuple[int, float]]] = {}
+    for env in envelopes(stream):
+        event = parse_event(env)
+        if safe_step(state, env) is None:
+            continue
+        m = state.accounts[event.account_id].metrics
+        dds = seen.setdefault(event.account_id, [])
+        if event.event_type == "portfolio.snapshot_updated":  # ids unique, times ascending
+            dds.append((event.ts, m.dd))
+        inside = [dd for ts, dd in dds if ts >= event.ts - window_us]
+        assert m.rolling_mdd == (max(inside) if inside else None)

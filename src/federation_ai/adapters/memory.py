@@ -1,4 +1,4 @@
-"""In-memory adapter backends: keep what was written (for tests, the demo and embedded use)."""
+"""In-memory adapter backends: keep what was last written (tests, the demo, embedded use)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from federation_ai.adapters.base import AdapterError, AdapterKind
 
 
 class MemoryBackend:
-    """Keeps the latest update per (adapter, account) and the full history."""
+    """Keeps the latest update per (adapter, account), as a downstream policy store would.
+
+    Nothing else: an embedded service runs for weeks, and a log of every update would
+    grow with it (the audit trail in the store has every decision).
+    """
 
     description = "memory"
 
@@ -17,7 +21,6 @@ class MemoryBackend:
         # service writes them right after commit instead of through the outbox.
         self.cannot_fail = fail_times == 0
         self.latest: dict[tuple[str, str], dict[str, Any]] = {}
-        self.history: list[dict[str, Any]] = []
         self._fail_times = fail_times  # simulated outages, for drills
 
     async def write(self, kind: AdapterKind, update: dict[str, Any]) -> None:
@@ -25,7 +28,6 @@ class MemoryBackend:
             self._fail_times -= 1
             raise AdapterError(f"{kind.name}: simulated outage")
         self.latest[(kind.name, update["account_id"])] = update
-        self.history.append(update)
 
     async def close(self) -> None:
         """Nothing to release."""

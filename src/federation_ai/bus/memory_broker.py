@@ -45,6 +45,12 @@ class _Stream:
     entries: dict[str, dict[str, str]] = field(default_factory=dict)
     groups: dict[str, _Group] = field(default_factory=dict)
     last: tuple[int, int] = (0, 0)
+    acked: int = 0  # acknowledgements since the last drop of done entries
+
+
+# Entries every group has read and acknowledged are dropped once this many more
+# acknowledgements have come in (one list shift per batch of them, not per ack).
+DROP_DONE_EVERY = 1024
 
 
 class InMemoryBroker:
@@ -166,7 +172,13 @@ class InMemoryBroker:
 
     def ack(self, key: str, group: str, ids: Iterable[str]) -> int:
         g = self._group(key, group)
-        return sum(g.pending.pop(entry_id, None) is not None for entry_id in ids)
+        done = sum(g.pending.pop(entry_id, None) is not None for entry_id in ids)
+        stream = self._streams[key]
+        stream.acked += done
+        if stream.acked >= DROP_DONE_EVERY:
+            stream.acked = 0
+            _drop_done(stream)
+        return done
 
     def pending_count(self, key: str, group: str) -> int:
         return len(self._group(key, group).pending)
@@ -195,3 +207,23 @@ class InMemoryBroker:
             return []
         ids = stream.ids if count is None else stream.ids[-count:] if count > 0 else []
         return [(_fmt(k), dict(stream.entries[_fmt(k)])) for k in ids]
+
+
+def _drop_done(stream: _Stream) -> None:
+    """Forget the oldest entries that every group has read and none has pending.
+
+    Redis keeps them until a producer trims the stream (``XADD MAXLEN``); in process
+    the service's own groups are the only readers, and keeping every input entry
+    would make an embedded service's memory grow with each event it decides.
+    """
+    groups = stream.groups.values()
+    if not groups:
+        return
+    ids = stream.ids
+    cut = bisect.bisect_right(ids, min(g.last for g in groups))
+    pending = [entry_id_key(entry_id) for g in groups for entry_id in g.pending]
+    if pending:
+        cut = min(cut, bisect.bisect_left(ids, min(pending)))
+    for old in ids[:cut]:
+        del stream.entries[_fmt(old)]
+    del ids[:cut]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+from typing import Annotated
+
 import typer
 
 from federation_ai.cli import db_cmd, keys_cmd, replay_cmd, serve_cmd, verify_cmd
@@ -14,8 +17,24 @@ app = typer.Typer(
 )
 
 
+DISTRIBUTION = "federation-ai"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"{DISTRIBUTION} {version(DISTRIBUTION)}")
+        raise typer.Exit
+
+
 @app.callback()
-def main() -> None:
+def main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="print the version and exit", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
     """Federation AI: a governance layer for automated trading."""
 
 

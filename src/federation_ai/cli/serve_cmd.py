@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import gc
 import secrets
+import signal
 import socket  # noqa: TC003 - the server's startup signature
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path  # noqa: TC003 - typer reads the annotations at run time
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,7 +20,8 @@ from federation_ai.core import ConfigError
 from federation_ai.settings import load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
+    from types import FrameType
 
     from federation_ai.service import FederationService
     from federation_ai.settings import Settings
@@ -30,6 +33,7 @@ H_DB = "database URL (default: SQLite file in data_dir)"
 H_DEMO = "publish a synthetic trading feed through the bus"
 H_NAMESPACE = "prefix for every Redis key (bus and adapters)"
 H_HEADLESS = "no REST API: consume, decide and relay only"
+SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _demo_start_us(service: FederationService) -> int:
@@ -129,15 +133,39 @@ async def _run_api(service: FederationService, settings: Settings, demo_key: str
             if announce is not None and self.started and self.servers:
                 announce(int(self.servers[0].sockets[0].getsockname()[1]))
 
-    await Server(server_config(app, settings)).serve()
+    with _keep_running_after_shutdown_signal():
+        await Server(server_config(app, settings)).serve()
+
+
+@contextlib.contextmanager
+def _keep_running_after_shutdown_signal() -> Iterator[None]:
+    """Let the service stop after uvicorn has shut down on SIGTERM (or SIGINT).
+
+    uvicorn handles the signal itself, then raises it again once it has returned, to
+    the handler that was in place before it started. With SIGTERM's default action
+    that kills the process before ``service.stop()`` has run, and it exits 143. While
+    uvicorn serves, that earlier handler is this no-op, so the stop runs and the
+    process exits 0.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are only delivered to the main thread
+        return
+    previous = {sig: signal.signal(sig, _ignore_signal) for sig in SHUTDOWN_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _ignore_signal(_sig: int, _frame: FrameType | None) -> None:
+    """uvicorn has already acted on the signal."""
 
 
 async def _wait_for_signal() -> None:
-    import signal  # noqa: PLC0415
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in SHUTDOWN_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
 

@@ -44,6 +44,7 @@ class Metrics:
     reserve_balance: float | None = None
     last_snapshot: dict[str, Any] = field(default_factory=dict)
     # (ts, dd) pairs, dd decreasing from front to back: the front is the window max.
+    # Trimmed to the trailing mdd_window_days of every event (``expire_mdd``).
     mdd_window: deque[tuple[int, float]] = field(default_factory=deque)
     day: int | None = None  # current UTC day number
     day_recorded: bool = False  # the current day has a snapshot
@@ -137,7 +138,7 @@ class Metrics:
         while len(self.day_returns) > cfg.sharpe_window_days:
             self.day_returns.popleft()
 
-    def on_snapshot(self, ts: int, p: dict[str, Any], cfg: MetricsConfig) -> None:
+    def on_snapshot(self, ts: int, p: dict[str, Any]) -> None:
         equity = p["total_equity"]
         if self.nav is None or self.equity is None:
             self.nav = 1.0
@@ -151,9 +152,9 @@ class Metrics:
         self.reserve_balance = p.get("reserve_balance")
         self.last_snapshot = p
         self.day_recorded = True
-        self._update_dd(ts, cfg)
+        self._update_dd(ts)
 
-    def _update_dd(self, ts: int, cfg: MetricsConfig) -> None:
+    def _update_dd(self, ts: int) -> None:
         assert self.nav is not None
         assert self.peak is not None
         dd = 1.0 - self.nav / self.peak
@@ -162,8 +163,16 @@ class Metrics:
         while window and window[-1][1] <= dd:
             window.pop()
         window.append((ts, dd))
-        horizon = ts - cfg.mdd_window_days * US_PER_DAY
-        while window[0][0] < horizon:
+
+    def expire_mdd(self, now: int, cfg: MetricsConfig) -> None:
+        """Drop the snapshots older than ``mdd_window_days`` before ``now`` (any event's time).
+
+        Amortised O(1): each snapshot enters and leaves the window once. Events of an
+        account come in time order, so a snapshot that left the window never returns.
+        """
+        window = self.mdd_window
+        horizon = now - cfg.mdd_window_days * US_PER_DAY
+        while window and window[0][0] < horizon:
             window.popleft()
 
     def on_trade(self, pnl: float, cfg: MetricsConfig) -> None:

@@ -52,13 +52,15 @@ ROLES: Final[tuple[tuple[str, Callable[[Ctx], list[Proposal]]], ...]] = (
 def _update_metrics(m: Metrics, event: Event, cfg: CoreConfig) -> None:
     t = event.event_type
     if t == SNAPSHOT:
-        m.on_snapshot(event.ts, event.payload, cfg.metrics)
+        m.on_snapshot(event.ts, event.payload)
     elif t == TRADE:
         m.on_trade(event.payload["pnl_usd"], cfg.metrics)
     elif t == HEALTH:
         m.on_health(event.payload)
     elif t == MODEL:
         m.on_model(event.ts, event.payload)
+    # The rolling max DD the roles see is measured back from this event's time (SPEC §3).
+    m.expire_mdd(event.ts, cfg.metrics)
 
 
 def _owned_value(c: Ctx, decision_type: str) -> Any:

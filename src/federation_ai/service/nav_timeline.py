@@ -46,7 +46,7 @@ class _Fold:
     metrics: Metrics = field(default_factory=Metrics)
     points: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_POINTS))
 
-    def add(self, row: NavEvent, cfg: MetricsConfig) -> None:
+    def add(self, row: NavEvent) -> None:
         self.last_seq = row.seq
         if row.event_type != SNAPSHOT:
             if row.resets_peak:
@@ -58,7 +58,7 @@ class _Fold:
             log.warning("timeline_event_skipped", seq=row.seq, error=str(exc))
             return
         m = self.metrics
-        m.on_snapshot(event.ts, event.payload, cfg)
+        m.on_snapshot(event.ts, event.payload)
         self.points.append({
             "timestamp": format_timestamp(event.ts),
             "nav": m.nav,
@@ -84,7 +84,7 @@ class NavTimelines:
             while True:
                 rows = await self._store.nav_events(account_id, fold.last_seq, READ_BATCH)
                 for row in rows:
-                    fold.add(row, self._cfg)
+                    fold.add(row)
                 if len(rows) < READ_BATCH:
                     break
             items = list(fold.points)
