@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from federation_ai.bus.base import BusMessage
 
 _TRACE_FIELDS = ("trace_id", "correlation_id", "source")
+STREAM_ENTRY_ID = "stream_entry_id"  # envelope key: the bus entry the event arrived as
 
 
 def entry_id_time(entry_id: str) -> str:
@@ -32,8 +33,10 @@ def envelope_to_event_dict(msg: BusMessage) -> dict[str, Any]:
     ``event_id`` and ``account_id`` are lifted out of the payload (a top-level
     field of the same name is the fallback); without them the entry id is the
     event id and the account is ``"default"``. Without a ``timestamp`` field the
-    entry id's time is used. NaN in the payload survives for the validator.
-    Raises ``ValueError`` naming the reason when the message cannot be an event.
+    entry id's time is used. ``stream_entry_id`` records the entry id, so the event
+    log knows the order the events reached the bus in (``federation verify`` replays
+    it). NaN in the payload survives for the validator. Raises ``ValueError`` naming
+    the reason when the message cannot be an event.
     """
     fields = msg.fields
     declared = fields.get("event_type")
@@ -64,6 +67,7 @@ def envelope_to_event_dict(msg: BusMessage) -> dict[str, Any]:
         "account_id": account_id,
         "timestamp": timestamp,
         "payload": payload,
+        STREAM_ENTRY_ID: msg.message_id,
     }
     for name in _TRACE_FIELDS:
         if fields.get(name):
