@@ -35,6 +35,8 @@ def ids(cands: list) -> list[str]:
         ({"payload": "{}", "account_id": "y", "timestamp": "2024-03-01T13:00:05+01:00"}, "y", 1709294405000000),
         ({"payload": '{"account_id": ""}', "timestamp": "2024-03-01T12:00:05.25Z"}, "default", 1709294405250000),
         ({"payload": "{}"}, "default", 7000),  # no timestamp: the entry id's time, as the event's
+        ({"payload": '{"account_id": "z", "x": NaN}', "timestamp": "2024-03-01T12:00:05Z"}, "z", 1709294405000000),
+        ({"payload": '{"account_id": "w", "n": 1%s}' % ("0" * 30), "timestamp": "2024-03-01T12:00:05Z"}, "w", 1709294405000000),
         ({"payload": "[1]", "timestamp": "2024-03-01T12:00:05Z"}, None, None),
         ({"payload": "{bad", "timestamp": "2024-03-01T12:00:05Z"}, None, None),
         ({"timestamp": "2024-03-01T12:00:05Z"}, None, None),

@@ -110,7 +110,7 @@ class ConsumerCore(ABC):
         self._recover: dict[str, str] = dict.fromkeys(self.event_types, "0")
         self._claim_cursor: dict[str, str] = dict.fromkeys(self.event_types, "0-0")
         self._held: list[Candidate] = []  # read, not released: pending here, unacknowledged
-        self._held_since: dict[tuple[str, str], float] = {}
+        self._refreshed_at = self._clock()  # held entries' idle times last reset
         self._tails: dict[str, int] = {}  # entry ms of the last entry read per stream
         self._open: set[str] = set()  # streams that may hold unread entries
         self._now_ms: int | None = None  # the bus's clock at the last read
@@ -193,8 +193,6 @@ class ConsumerCore(ABC):
             released, self._held = release(self._held, horizon, max_count)
             if released:
                 await self._flush_acks()
-                for c in released:
-                    self._held_since.pop((c.stream, c.msg.message_id), None)
                 return [c.msg for c in released]
             held = self._held_per_stream()
             if any(s in self._open and self._readable(s, max_count, horizon, held) for s in held):
@@ -237,7 +235,6 @@ class ConsumerCore(ABC):
             return
         acks = await self._flush_acks(keep=readable)
         fresh, self._now_ms = await self._read_new(readable, count, acks, self._take_outgoing())
-        stamp = self._clock()
         for event_type in self.event_types:
             if event_type not in readable:
                 self._open.add(event_type)  # not read: entries may have come meanwhile
@@ -247,25 +244,22 @@ class ConsumerCore(ABC):
                 self._open.add(event_type)
             else:
                 self._open.discard(event_type)
-            self._hold(event_type, new, stamp)
+            self._hold(event_type, new)
 
-    def _hold(self, event_type: str, messages: Sequence[BusMessage], stamp: float) -> None:
+    def _hold(self, event_type: str, messages: Sequence[BusMessage]) -> None:
         rank = self._rank[event_type]
-        for m in messages:
-            c = candidate(m, rank)
-            self._held.append(c)
-            self._held_since[(event_type, m.message_id)] = stamp
-            if c.ms > self._tails.get(event_type, -1):
-                self._tails[event_type] = c.ms
+        held = [candidate(m, rank) for m in messages]
+        if held:  # a stream's entries come in id order: the last is its newest
+            self._tails[event_type] = max(self._tails.get(event_type, -1), held[-1].ms)
+            self._held.extend(held)
 
     async def _take_back_own(self, max_count: int) -> None:
         """This consumer's pending entries (a previous process's), all held for the merge."""
-        stamp = self._clock()
         while self._recover:
             batches = await self._read_own(dict(self._recover), max_count)
             for event_type in list(self._recover):
                 got = batches.get(event_type, [])
-                self._hold(event_type, got, stamp)
+                self._hold(event_type, got)
                 if len(got) >= max_count:
                     self._recover[event_type] = got[-1].message_id
                 else:
@@ -274,7 +268,6 @@ class ConsumerCore(ABC):
     async def _fetch_stale(self, room: int) -> None:
         taken = 0
         held = {(c.stream, c.msg.message_id) for c in self._held}
-        stamp = self._clock()
         for event_type in self.event_types:
             if taken >= room:
                 break
@@ -285,18 +278,18 @@ class ConsumerCore(ABC):
             fresh = [m for m in claimed if (event_type, m.message_id) not in held]
             taken += len(fresh)
             rank = self._rank[event_type]
-            for m in fresh:  # older than anything new: no tail to move
-                self._held.append(candidate(m, rank))
-                self._held_since[(event_type, m.message_id)] = stamp
+            # older than anything read: no tail to move
+            self._held.extend(candidate(m, rank) for m in fresh)
 
     async def _refresh_held(self) -> None:
+        """Every ``claim_idle_ms / 2``, reset the idle time of all held entries, so no
+        other consumer claims them while they wait here."""
         now = self._clock()
-        stale: dict[str, list[str]] = {}
+        if (now - self._refreshed_at) * 1000 < self.claim_idle_ms / 2:
+            return
+        self._refreshed_at = now
+        ids: dict[str, list[str]] = {}
         for c in self._held:
-            key = (c.stream, c.msg.message_id)
-            if (now - self._held_since.get(key, now)) * 1000 >= self.claim_idle_ms / 2:
-                stale.setdefault(c.stream, []).append(c.msg.message_id)
-        for event_type, ids in stale.items():
-            await self._refresh(event_type, ids)
-            for message_id in ids:
-                self._held_since[(event_type, message_id)] = now
+            ids.setdefault(c.stream, []).append(c.msg.message_id)
+        for event_type, held in ids.items():
+            await self._refresh(event_type, held)

@@ -21,14 +21,13 @@ account had been read and, with a lateness, at least ``L`` ms after it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
-
-from federation_ai.bus.base import entry_id_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -62,37 +61,41 @@ def _event_time_us(text: str) -> int | None:
     return (moment - _EPOCH) // _US
 
 
-def _account_of(msg: BusMessage) -> str | None:
+def _account_of(fields: Mapping[str, str]) -> str | None:
     """The account as ``envelope_to_event_dict`` finds it; None if the payload is unreadable."""
-    raw = msg.fields.get("payload")
+    raw = fields.get("payload")
     if raw is None:
         return None
     try:
         payload = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return None  # NaN and the like: invalid as an event anyway
+        try:  # what orjson refuses (NaN, integers beyond 64 bits) the envelope still reads
+            payload = json.loads(raw)
+        except ValueError:
+            return None
     if not isinstance(payload, dict):
         return None
     account = payload.get("account_id")
-    if account in (None, ""):
-        account = msg.fields.get("account_id") or "default"
+    if account is None or account == "":
+        account = fields.get("account_id") or "default"
     return str(account)
 
 
 def candidate(msg: BusMessage, rank: int) -> Candidate:
     """Where ``msg`` (of the stream ranked ``rank`` among the inputs) goes in the merge."""
+    fields, stream = msg.fields, msg.event_type
+    ms_text, _, seq_text = msg.message_id.partition("-")
     try:
-        ms, seq = entry_id_key(msg.message_id)
+        ms, seq = int(ms_text), int(seq_text or 0)
     except ValueError:
-        ms, seq = 0, 0
-    arrival = (ms, seq, rank)
-    account = _account_of(msg)
-    stamp = msg.fields.get("timestamp")
+        ms = seq = 0
+    account = _account_of(fields)
+    stamp = fields.get("timestamp")
     ts = _event_time_us(stamp) if stamp else ms * 1000
-    if ts is None:
-        account = None
-    group = account if account is not None else (msg.event_type, arrival)
-    return Candidate(msg, msg.event_type, ms, arrival, account, group, (ts or 0, ms, seq, rank))
+    arrival = (ms, seq, rank)
+    if ts is None or account is None:
+        return Candidate(msg, stream, ms, arrival, None, (stream, arrival), (0, ms, seq, rank))
+    return Candidate(msg, stream, ms, arrival, account, account, (ts, ms, seq, rank))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +147,7 @@ def may_read(
     """
     if len(held) < count:
         return True
-    if any(horizon.ripe(c) for c in held):
+    if min(c.ms for c in held) < horizon.bound(held[0].stream):  # some are ripe
         return False
     return earliest is not None and tail <= earliest
 
