@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 ENV_PREFIX = "FEDERATION_"
 _SERVICE_SECTIONS = ("service", "adapters", "api", "ingest")
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
+# Every event waits this long at most before it is decided: a lateness is for clock
+# skew between producers (milliseconds), not for events minutes late.
+MAX_MERGE_LATENESS_MS = 10_000
 
 
 def redact_url(url: str) -> str:
@@ -39,6 +42,9 @@ class ServiceConfig:
     batch_size: int = 500
     block_ms: int = 100
     claim_idle_ms: int = 30_000
+    # How late (entry-id time) an older event may reach the bus and still be merged
+    # before a newer one of its account; 0: only a tie in one millisecond (docs/bus.md).
+    merge_lateness_ms: int = 0
     output_maxlen: int = 100_000
     metrics_public: bool = True
     max_body_bytes: int = 65_536
@@ -51,6 +57,10 @@ class ServiceConfig:
             value = getattr(self, key)
             if value < least:
                 raise ConfigError(f"service.{key}", f"must be at least {least}, got {value}")
+        if not 0 <= self.merge_lateness_ms <= MAX_MERGE_LATENESS_MS:
+            raise ConfigError(
+                "service.merge_lateness_ms", f"must be between 0 and {MAX_MERGE_LATENESS_MS}"
+            )
 
     def database_url(self) -> str:
         if self.db_url:

@@ -17,7 +17,7 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from federation_ai.bus import BusMessage, InMemoryBroker, InMemoryBus, RedisStreamsBus
+from federation_ai.bus import BusMessage, InMemoryBroker, InMemoryBus, RedisStreamsBus, stream_key
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -58,6 +58,13 @@ class Backend:
         bus = self.make(consumer, **kw)
         await bus.start()
         return bus
+
+    async def xadd(self, event_type: str, fields: dict[str, str], entry_id: str) -> str:
+        """Write an input entry with an explicit id, as a producer's XADD would."""
+        key = self.namespace + stream_key(event_type)
+        if self.redis is None:
+            return self.broker.add(key, fields, entry_id=entry_id)
+        return str(await self.redis.xadd(key, fields, id=entry_id))  # type: ignore[arg-type]
 
     async def cleanup(self) -> None:
         for bus in self.buses:

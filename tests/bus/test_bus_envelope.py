@@ -44,6 +44,7 @@ def test_event_and_account_ids_are_lifted_out_of_the_payload():
         "account_id": "a-7",
         "timestamp": "2024-03-01T12:00:05Z",
         "payload": {"total_equity": 5.0},
+        "stream_entry_id": msg.message_id,
         "trace_id": "t-1",
         "correlation_id": "c-1",
         "source": "backend",

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from federation_ai.bus import BusMessage, InMemoryBroker, InMemoryBus, stream_key
-from federation_ai.bus._consumer import merge_in_order
 from federation_ai.bus.base import entry_id_key
+from federation_ai.core.timeutil import format_timestamp
 
 SNAP = "portfolio.snapshot_updated"
 TRADE = "trade.closed"
 
 
 class Clock:
+    """Whole milliseconds; read a hair (0.1 us) past them, so that seconds * 1000 in
+    floating point never rounds down into the millisecond before."""
+
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.ms = 1_000_000
 
     def __call__(self) -> float:
-        return self.now
+        return self.ms / 1000 + 1e-7
 
-    def advance_ms(self, ms: float) -> None:
-        self.now += ms / 1000
+    def advance_ms(self, ms: int) -> None:
+        self.ms += ms
 
 
 def setup() -> tuple[Clock, InMemoryBroker]:
@@ -76,22 +85,163 @@ async def test_entry_ids_stay_increasing_when_the_wall_clock_steps_back():
     assert sorted(ids, key=entry_id_key) == ids
 
 
-def msg(event_type: str, entry_id: str) -> BusMessage:
-    return BusMessage(event_type, entry_id, {"f": "v"}, 1)
-
-
-def test_merge_releases_nothing_newer_than_an_open_stream():
-    batches = {
-        SNAP: [msg(SNAP, "1-0"), msg(SNAP, "5-0")],
-        TRADE: [msg(TRADE, "2-0"), msg(TRADE, "9-0")],
+def event(n: int, account: str = "a", second: int | None = None) -> dict[str, str]:
+    at = n if second is None else second
+    return {
+        "payload": json.dumps({"event_id": f"e-{n}", "account_id": account}),
+        "timestamp": f"2024-03-01T12:{at // 60:02d}:{at % 60:02d}Z",
     }
-    ready, kept = merge_in_order(batches, [SNAP], room=10)
-    assert [m.message_id for m in ready] == ["1-0", "2-0", "5-0"]
-    assert [m.message_id for m in kept[TRADE]] == ["9-0"]
-    assert kept[SNAP] == []
-    ready, kept = merge_in_order(batches, [], room=2)
-    assert [m.message_id for m in ready] == ["1-0", "2-0"]
-    assert [m.message_id for m in kept[SNAP] + kept[TRADE]] == ["5-0", "9-0"]
+
+
+def names(batch: list[BusMessage]) -> list[str]:
+    return [json.loads(m.fields["payload"])["event_id"] for m in batch]
+
+
+async def test_with_a_lateness_an_entry_waits_until_the_bus_clock_is_past_it():
+    clock, broker = setup()
+    bus = InMemoryBus("c1", broker=broker, merge_lateness_ms=100)
+    await bus.start()
+    await bus.publish_event(TRADE, event(2))
+    clock.advance_ms(99)
+    await bus.publish_event(SNAP, event(1))  # 99 ms later, the older event
+    assert await bus.fetch(block_ms=0) == []
+    clock.advance_ms(1)  # the trade is 100 ms old: it goes, and the older snapshot first
+    assert names(await bus.fetch(block_ms=0)) == ["e-1", "e-2"]
+
+
+async def test_with_a_lateness_a_newer_event_does_not_wait_for_an_older_one():
+    clock, broker = setup()
+    bus = InMemoryBus("c1", broker=broker, merge_lateness_ms=100)
+    await bus.start()
+    await bus.publish_event(TRADE, event(1))
+    clock.advance_ms(60)
+    await bus.publish_event(SNAP, event(2))
+    clock.advance_ms(40)
+    assert names(await bus.fetch(block_ms=0)) == ["e-1"]  # the snapshot is only 40 ms old
+    clock.advance_ms(60)
+    assert names(await bus.fetch(block_ms=0)) == ["e-2"]
+
+
+async def test_an_event_later_than_the_lateness_is_handed_out_after_the_newer_one():
+    clock, broker = setup()
+    bus = InMemoryBus("c1", broker=broker, merge_lateness_ms=100)
+    await bus.start()
+    await bus.publish_event(TRADE, event(2))
+    clock.advance_ms(100)
+    assert names(await bus.fetch(block_ms=0)) == ["e-2"]
+    await bus.publish_event(SNAP, event(1))  # really late: the core rejects it as out of order
+    clock.advance_ms(100)
+    assert names(await bus.fetch(block_ms=0)) == ["e-1"]
+
+
+async def test_entries_held_for_a_lateness_come_back_after_a_restart():
+    clock, broker = setup()
+    before = InMemoryBus("c1", broker=broker, merge_lateness_ms=100, claim_idle_ms=10_000)
+    await before.start()
+    await before.publish_event(TRADE, event(1))
+    assert await before.fetch(block_ms=0) == []
+    assert await before.pending_count() == 1  # delivered, held: not acknowledged
+    after = InMemoryBus("c1", broker=broker, merge_lateness_ms=100, claim_idle_ms=10_000)
+    await after.start()
+    assert await after.fetch(block_ms=0) == []  # still within the lateness
+    clock.advance_ms(100)
+    got = await after.fetch(block_ms=0)
+    assert [(names([m]), m.deliveries) for m in got] == [(["e-1"], 2)]
+
+
+# --- properties: a producer writing in time order never has an event rejected -------
+
+STREAMS = (SNAP, "system.health_updated", "model.performance_updated", TRADE)
+Op = tuple[str, int, int, int]  # ("write", stream, account, +ms) | ("fetch", max_count, ...) | ("restart", ...)
+
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("write"), st.integers(0, 3), st.integers(0, 2), st.sampled_from([0, 0, 0, 1, 2])),
+        st.tuples(st.just("fetch"), st.integers(1, 4), st.just(0), st.sampled_from([0, 1])),
+        st.tuples(st.just("restart"), st.just(0), st.just(0), st.just(0)),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+class Consumer:
+    """The service's use of the bus: process a batch, acknowledge it with the next fetch,
+    recognise redelivered events by id; dies without acknowledging on a restart."""
+
+    def __init__(self, broker: InMemoryBroker, lateness: int) -> None:
+        self.broker, self.lateness = broker, lateness
+        self.seen: dict[str, int] = {}
+        self.order: dict[str, list[int]] = {}
+        self.to_ack: list[BusMessage] = []
+
+    async def restart(self) -> None:
+        late = {"merge_lateness_ms": self.lateness} if self.lateness else {}
+        self.bus = InMemoryBus("c1", broker=self.broker, event_types=STREAMS, claim_idle_ms=10**9, **late)
+        await self.bus.start()
+        self.to_ack = []
+
+    async def fetch(self, max_count: int) -> None:
+        batch = await self.bus.fetch(max_count=max_count, block_ms=0, ack=self.to_ack)
+        for m in batch:
+            body = json.loads(m.fields["payload"])
+            if body["event_id"] not in self.seen:
+                self.seen[body["event_id"]] = 1
+                self.order.setdefault(body["account_id"], []).append(body["n"])
+        self.to_ack = batch
+
+
+async def run(script: list[Op], lateness: int, delays: list[int]) -> tuple[Consumer, int]:
+    clock, broker = setup()
+    consumer = Consumer(broker, lateness)
+    await consumer.restart()
+    # The producer makes event k at made_at, in time order; with a lateness each may
+    # reach the bus up to lateness - 1 ms later (another connection, another producer).
+    timeline: list[tuple[int, int, Op]] = []  # (bus time, position, op)
+    made_at, n = clock.ms, 0
+    for i, op in enumerate(script):
+        made_at += op[3]
+        if op[0] == "write":
+            delay = delays[n % len(delays)] % lateness if lateness else 0
+            timeline.append((made_at + delay, i, (op[0], op[1], op[2], n)))
+            n += 1
+        else:
+            timeline.append((made_at, i, op))
+    for at, _, op in sorted(timeline):
+        clock.ms = max(clock.ms, at)
+        if op[0] == "write":
+            _, stream, account, k = op
+            body = {"event_id": f"e-{k}", "account_id": f"acct-{account}", "n": k}
+            stamp = format_timestamp(1_700_000_000_000_000 + k)
+            await consumer.bus.publish_event(STREAMS[stream], {"payload": json.dumps(body), "timestamp": stamp})
+        elif op[0] == "fetch":
+            await consumer.fetch(op[1])
+        else:
+            await consumer.restart()
+    for _ in range(500):  # drain, the bus clock moving on
+        if len(consumer.seen) == n:
+            break
+        clock.advance_ms(1)
+        await consumer.fetch(3)
+    return consumer, n
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(script=ops)
+def test_events_written_in_time_order_come_out_in_time_order_per_account(script):
+    consumer, n = asyncio.run(run(script, 0, [0]))
+    assert len(consumer.seen) == n
+    for order in consumer.order.values():
+        assert order == sorted(order)  # the core would reject none as out of order
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(script=ops, lateness=st.integers(1, 5), delays=st.lists(st.integers(0, 50), min_size=1))
+def test_with_a_lateness_events_up_to_it_late_still_come_out_in_time_order(script, lateness, delays):
+    consumer, n = asyncio.run(run(script, lateness, delays))
+    assert len(consumer.seen) == n
+    for order in consumer.order.values():
+        assert order == sorted(order)
 
 
 async def test_entries_read_and_acknowledged_by_every_group_are_dropped():

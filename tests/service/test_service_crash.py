@@ -83,9 +83,12 @@ class Producer(threading.Thread):
             time.sleep(0.1)
 
 
-def _serve(namespace: str, pg_url: str, tmp_path: Path, run: int) -> tuple[subprocess.Popen, Path]:
+def _serve(
+    namespace: str, pg_url: str, tmp_path: Path, run: int, batch: int = 100
+) -> tuple[subprocess.Popen, Path]:
     log = tmp_path / f"serve-{run}.log"
-    env = {**os.environ, "FEDERATION_SERVICE__BATCH_SIZE": "100", "FEDERATION_SERVICE__DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "FEDERATION_SERVICE__BATCH_SIZE": str(batch),
+           "FEDERATION_SERVICE__DATA_DIR": str(tmp_path)}
     cmd = [sys.executable, "-m", "federation_ai.cli.main", "serve", "--bus", REDIS_URL, "--db", pg_url,
            "--namespace", namespace, "--port", str(_free_port())]
     with log.open("w") as fh:

@@ -15,6 +15,7 @@ import json
 import pytest
 
 from federation_ai.bus import InMemoryBroker, InMemoryBus, RedisStreamsBus, dlq_key
+from federation_ai.bus.base import entry_id_key
 from federation_ai.core.timeutil import parse_timestamp
 from federation_ai.service import build_service
 from federation_ai.store import Store
@@ -50,7 +51,8 @@ HOSTILE = [
      "payload.num_positions: integer outside", "invalid"),
     ('{"event_id":' + str(2**80) + ',"total_equity":10}', PAST, "event_id: integer outside", "invalid"),
     ('{"event_id":"{id}","total_equity":10,"x":' + deep(254) + "}", PAST, "nested deeper than 32", "invalid"),
-    ('{"event_id":"{id}","total_equity":10,"x":' + deep(100_000) + "}", PAST, "nested too deeply", "invalid"),
+    # over service.max_message_bytes: refused before it is read at all
+    ('{"event_id":"{id}","total_equity":10,"x":' + deep(100_000) + "}", PAST, "message too large", "too_large"),
     ('{"event_id":"{id}","total_equity":10,"note":"a\\u0000b"}', PAST, "payload.note: contains NUL", "invalid"),
     ('{"event_id":"{id}","total_equity":10,"note":"\\ud800"}', PAST, "payload.note: contains a lone surrogate", "invalid"),
     ('{"event_id":"{id}","total_equity":10,"note":NaN}', PAST, "payload.note: must be finite", "invalid"),
@@ -101,7 +103,11 @@ async def test_hostile_messages_are_dead_lettered_and_the_bus_goes_on(settings, 
             return svc.pipeline.events_processed == 2 and await bus.pending_count() == 0
 
         await _until(settled)
-        dead = [f for _, f in await bus.read_stream(dlq_key(SNAPSHOT))]
+        # in publishing order (the merge hands events out by their own time)
+        dead = sorted(
+            (f for _, f in await bus.read_stream(dlq_key(SNAPSHOT))),
+            key=lambda f: entry_id_key(f["original_id"]),
+        )
         assert len(dead) == len(HOSTILE)
         for letter, (_, _, words, _) in zip(dead, HOSTILE, strict=True):
             assert words in letter["reason"], letter["reason"]
@@ -109,7 +115,7 @@ async def test_hostile_messages_are_dead_lettered_and_the_bus_goes_on(settings, 
         assert svc.policy("default")["last_event_at"] == PAST
         registry = svc.metrics_registry()
         assert registry.get_sample_value("federation_commit_failures_total") == 0
-        for label in ("invalid", "future"):
+        for label in ("invalid", "future", "too_large"):
             expected = sum(1 for *_, lab in HOSTILE if lab == label)
             assert registry.get_sample_value("federation_dead_letters_total", {"reason": label}) == expected
         assert svc.runner.last_error is None

@@ -28,8 +28,8 @@ async def test_redis_in_postgres_redis_out(tmp_path, redis, namespace, pg_url):
 
     events = load_events()
     base_ms = 1_700_000_000_000
-    # Explicit entry ids: the consumer merges the input streams by id, and ids of
-    # different streams written in the same millisecond have no defined order.
+    # Explicit entry ids, one millisecond apart (back-to-back writes that share
+    # milliseconds: test_service_stream_merge.py).
     for n, envelope in enumerate(events[:3]):
         await redis.xadd(namespace + stream_key(envelope["event_type"]), seed_fields(envelope),
                          id=f"{base_ms + n}-0")

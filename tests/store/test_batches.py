@@ -263,6 +263,13 @@ async def test_iter_events_yields_processed_envelopes_in_arrival_order(store: St
     assert [e async for e in store.iter_events("nobody")] == []
 
 
+async def test_iter_event_log_yields_every_logged_event_with_its_outcome(store: Store) -> None:
+    await store.commit_batch(Batch(events=[event("e-2", at=20), event("old", at=5, outcome="out_of_order")]))
+    await store.commit_batch(Batch(events=[event("e-3", at=30)]))
+    log = [(outcome, e["event_id"]) async for outcome, e in store.iter_event_log(batch=2)]
+    assert log == [("processed", "e-2"), ("out_of_order", "old"), ("processed", "e-3")]
+
+
 async def test_iter_decisions_in_storage_order(store: Store) -> None:
     ds = [decision(f"e-{i}", account="a" if i % 2 else "b") for i in range(7)]
     await store.commit_batch(Batch(decisions=ds[:3]))

@@ -1,15 +1,17 @@
-"""Fetch logic shared by both backends: recovery, stale claims, cross-stream order.
+"""Fetch logic shared by both backends: recovery, stale claims, the merge of the streams.
 
-A backend supplies four primitives (read new entries, re-read this consumer's
-own pending entries, claim stale entries, refresh the idle time of entries it
-holds). On top of them ``fetch`` guarantees:
+A backend supplies the primitives (read new entries of several streams without
+waiting, wait for a newer entry, re-read this consumer's own pending entries, claim
+stale entries, refresh the idle time of entries it holds). On top of them ``fetch``
+guarantees:
 
-* after ``start()`` the consumer first gets back its own pending entries (left
-  by a previous process with the same consumer name) before anything new;
+* after ``start()`` the consumer takes back its own pending entries (left by a
+  previous process with the same consumer name) and merges them with the new
+  entries of every stream: recovery keeps the one order (``merge``);
 * entries pending longer than ``claim_idle_ms`` under another consumer are claimed;
-* a batch never holds more than ``max_count`` messages, and messages of
-  different streams come out in entry-id (arrival) order: an entry is held back
-  while another stream may still have older entries not yet read.
+* a batch never holds more than ``max_count`` messages, in merge order. What is read
+  but not released yet is *held*: it stays pending for this consumer, unacknowledged,
+  and is merged with what the next fetch reads.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import time
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
-from federation_ai.bus.base import DEFAULT_CLAIM_IDLE_MS, INPUT_EVENT_TYPES, entry_id_key
+from federation_ai.bus.base import DEFAULT_CLAIM_IDLE_MS, INPUT_EVENT_TYPES
+from federation_ai.bus.merge import Candidate, Horizon, candidate, may_read, release
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,32 +30,8 @@ if TYPE_CHECKING:
     from federation_ai.bus.base import BusMessage, Outgoing
 
 Batches = dict[str, list["BusMessage"]]
-
-
-def _key(msg: BusMessage) -> tuple[int, int]:
-    return entry_id_key(msg.message_id)
-
-
-def merge_in_order(
-    batches: Batches, open_streams: Iterable[str], room: int
-) -> tuple[list[BusMessage], Batches]:
-    """Release up to ``room`` messages in id order, none newer than an open stream allows.
-
-    A stream is *open* when it may hold more entries than it returned; its last
-    returned id bounds what may be released. Returns (released, kept per stream).
-    """
-    bounds = [_key(batches[s][-1]) for s in open_streams if batches.get(s)]
-    limit = min(bounds) if bounds else None
-    ready = sorted(
-        (m for msgs in batches.values() for m in msgs if limit is None or _key(m) <= limit),
-        key=_key,
-    )[:room]
-    taken = {(m.event_type, m.message_id) for m in ready}
-    kept = {
-        s: [m for m in msgs if (m.event_type, m.message_id) not in taken]
-        for s, msgs in batches.items()
-    }
-    return ready, kept
+# Reads one fetch may make before it gives up: each reads further into an open stream.
+_MAX_READS = 8
 
 
 class ConsumerCore(ABC):
@@ -64,6 +43,7 @@ class ConsumerCore(ABC):
         event_types: Iterable[str] = INPUT_EVENT_TYPES,
         claim_idle_ms: int = DEFAULT_CLAIM_IDLE_MS,
         clock: Callable[[], float] = time.monotonic,
+        merge_lateness_ms: int = 0,
     ) -> None:
         if not consumer:
             raise ValueError("consumer name must not be empty")
@@ -73,7 +53,11 @@ class ConsumerCore(ABC):
             raise ValueError("at least one input event type is required")
         if claim_idle_ms < 1:
             raise ValueError("claim_idle_ms must be >= 1")
+        if merge_lateness_ms < 0:
+            raise ValueError("merge_lateness_ms must be >= 0")
         self.claim_idle_ms = claim_idle_ms
+        self.merge_lateness_ms = merge_lateness_ms
+        self._rank = {et: i for i, et in enumerate(self.event_types)}
         self._clock = clock
         self._reset_consumer_state()
 
@@ -84,15 +68,19 @@ class ConsumerCore(ABC):
         self,
         event_types: list[str],
         count: int,
-        block_ms: int,
         acks: Batches,
         publish: Outgoing | None = None,
-    ) -> Batches:
-        """Deliver up to ``count`` new entries per stream (block up to ``block_ms`` if > 0).
+    ) -> tuple[Batches, int]:
+        """Deliver up to ``count`` new entries per stream without waiting; also the bus's
+        clock (ms, the clock that stamps entry ids) at the read.
 
         First acknowledge ``acks`` (messages per stream, all among ``event_types``) and
         publish ``publish`` (setting its ``added``).
         """
+
+    @abstractmethod
+    async def _wait_new(self, block_ms: int) -> bool:
+        """Wait until a stream of the last read has a newer entry (True), at most ``block_ms``."""
 
     @abstractmethod
     async def publish_decisions(self, decisions: Sequence[Mapping[str, Any]]) -> int:
@@ -121,8 +109,11 @@ class ConsumerCore(ABC):
     def _reset_consumer_state(self) -> None:
         self._recover: dict[str, str] = dict.fromkeys(self.event_types, "0")
         self._claim_cursor: dict[str, str] = dict.fromkeys(self.event_types, "0-0")
-        self._held: Batches = {et: [] for et in self.event_types}
-        self._held_since: dict[str, float] = {}
+        self._held: list[Candidate] = []  # read, not released: pending here, unacknowledged
+        self._refreshed_at = self._clock()  # held entries' idle times last reset
+        self._tails: dict[str, int] = {}  # entry ms of the last entry read per stream
+        self._open: set[str] = set()  # streams that may hold unread entries
+        self._now_ms: int | None = None  # the bus's clock at the last read
         self._next_claim_at = float("-inf")  # claim scans run every claim_idle_ms / 2
         self._acks: list[BusMessage] = []  # to acknowledge with the next read
         self._outgoing: Outgoing | None = None  # to publish with the next read
@@ -142,7 +133,7 @@ class ConsumerCore(ABC):
         ack: Sequence[BusMessage] = (),
         publish: Outgoing | None = None,
     ) -> list[BusMessage]:
-        """New messages across all input streams plus stale pending ones, oldest first.
+        """New messages across all input streams plus stale pending ones, in merge order.
 
         ``ack`` is acknowledged and ``publish`` published first; on the hot path both
         ride along with the read (otherwise the decisions are published on their own
@@ -186,82 +177,119 @@ class ConsumerCore(ABC):
     async def _fetch(self, max_count: int, block_ms: int) -> list[BusMessage]:
         if self._recover:
             await self._flush_acks()
-            recovered = await self._fetch_own(max_count)
-            if recovered or self._recover:
-                return recovered
-        out: list[BusMessage] = []
+            await self._take_back_own(max_count)
         now = self._clock()
         if now >= self._next_claim_at:
             # A stale entry waits at least claim_idle_ms, so scanning for them every half
             # of that keeps the hot path to one read instead of a claim per stream.
-            out = await self._fetch_stale(max_count)
+            await self._fetch_stale(max_count)
             if all(c == "0-0" for c in self._claim_cursor.values()):
                 self._next_claim_at = now + self.claim_idle_ms / 2000
         await self._refresh_held()
-        room = max_count - len(out)
-        if room > 0:
-            idle = not out and not any(self._held.values())
-            out.extend(await self._fetch_new(room, max_count, block_ms if idle else 0))
-        await self._flush_acks()
-        out.sort(key=_key)
-        return out
-
-    async def _fetch_own(self, max_count: int) -> list[BusMessage]:
-        batches = await self._read_own(dict(self._recover), max_count)
-        full = [s for s, msgs in batches.items() if len(msgs) >= max_count]
-        ready, kept = merge_in_order(batches, full, max_count)
-        for event_type in list(self._recover):
-            released = [m for m in ready if m.event_type == event_type]
+        budget = max(block_ms, 0)
+        for _ in range(_MAX_READS):
+            await self._read_once(max_count)
+            horizon = self._horizon()
+            released, self._held = release(self._held, horizon, max_count)
             if released:
-                self._recover[event_type] = released[-1].message_id
-            if event_type not in full and not kept.get(event_type):
-                del self._recover[event_type]
-        return ready
-
-    async def _fetch_stale(self, room: int) -> list[BusMessage]:
-        out: list[BusMessage] = []
-        for event_type in self.event_types:
-            if len(out) >= room:
+                await self._flush_acks()
+                return [c.msg for c in released]
+            held = self._held_per_stream()
+            if any(s in self._open and self._readable(s, max_count, horizon, held) for s in held):
+                continue  # an open stream holds what the held entries wait for
+            if budget <= 0:
                 break
-            cursor, claimed = await self._claim(
-                event_type, self._claim_cursor[event_type], room - len(out)
-            )
-            self._claim_cursor[event_type] = cursor
-            held = {m.message_id for m in self._held[event_type]}
-            out.extend(m for m in claimed if m.message_id not in held)
-        return out
+            wait = budget
+            ripens = horizon.ripens_in_ms(self._held)  # a lateness: held by the clock alone
+            if ripens is not None:
+                wait = min(wait, ripens)
+            if not await self._wait_new(wait) and not self._held:
+                break  # nothing came and nothing waits: an idle stream
+            budget -= wait
+        await self._flush_acks()
+        return []
 
-    async def _refresh_held(self) -> None:
-        now = self._clock()
-        for event_type, msgs in self._held.items():
-            stale = [
-                m.message_id
-                for m in msgs
-                if (now - self._held_since.get(f"{event_type}|{m.message_id}", now)) * 1000
-                >= self.claim_idle_ms / 2
-            ]
-            if stale:
-                await self._refresh(event_type, stale)
-                for message_id in stale:
-                    self._held_since[f"{event_type}|{message_id}"] = now
+    def _horizon(self) -> Horizon:
+        tails = {s: self._tails[s] for s in self._open if s in self._tails}
+        return Horizon(tails, self._now_ms, self.merge_lateness_ms)
 
-    async def _fetch_new(self, room: int, count: int, block_ms: int) -> list[BusMessage]:
-        readable = [et for et in self.event_types if len(self._held[et]) < count]
-        fresh: Batches = {}
-        if readable:
-            acks = await self._flush_acks(keep=readable)
-            fresh = await self._read_new(readable, count, block_ms, acks, self._take_outgoing())
-        now = self._clock()
-        open_streams = [et for et in self.event_types if et not in readable]
-        batches: Batches = {}
+    def _held_per_stream(self) -> dict[str, list[Candidate]]:
+        held: dict[str, list[Candidate]] = {et: [] for et in self.event_types}
+        for c in self._held:
+            held[c.stream].append(c)
+        return held
+
+    def _readable(
+        self, event_type: str, count: int, horizon: Horizon, held: dict[str, list[Candidate]]
+    ) -> bool:
+        if event_type not in self._tails:
+            return True
+        earliest = min((self._tails[s] for s in self._open if s in self._tails), default=None)
+        return may_read(held[event_type], count, horizon, self._tails[event_type], earliest)
+
+    async def _read_once(self, count: int) -> None:
+        horizon, held = self._horizon(), self._held_per_stream()
+        readable = [et for et in self.event_types if self._readable(et, count, horizon, held)]
+        if not readable:  # everything waits for room: nothing to read now
+            await self._flush_acks()
+            return
+        acks = await self._flush_acks(keep=readable)
+        fresh, self._now_ms = await self._read_new(readable, count, acks, self._take_outgoing())
         for event_type in self.event_types:
+            if event_type not in readable:
+                self._open.add(event_type)  # not read: entries may have come meanwhile
+                continue
             new = fresh.get(event_type, [])
             if len(new) >= count:
-                open_streams.append(event_type)
-            for m in new:
-                self._held_since[f"{event_type}|{m.message_id}"] = now
-            batches[event_type] = self._held[event_type] + new
-        ready, self._held = merge_in_order(batches, open_streams, room)
-        for m in ready:
-            self._held_since.pop(f"{m.event_type}|{m.message_id}", None)
-        return ready
+                self._open.add(event_type)
+            else:
+                self._open.discard(event_type)
+            self._hold(event_type, new)
+
+    def _hold(self, event_type: str, messages: Sequence[BusMessage]) -> None:
+        rank = self._rank[event_type]
+        held = [candidate(m, rank) for m in messages]
+        if held:  # a stream's entries come in id order: the last is its newest
+            self._tails[event_type] = max(self._tails.get(event_type, -1), held[-1].ms)
+            self._held.extend(held)
+
+    async def _take_back_own(self, max_count: int) -> None:
+        """This consumer's pending entries (a previous process's), all held for the merge."""
+        while self._recover:
+            batches = await self._read_own(dict(self._recover), max_count)
+            for event_type in list(self._recover):
+                got = batches.get(event_type, [])
+                self._hold(event_type, got)
+                if len(got) >= max_count:
+                    self._recover[event_type] = got[-1].message_id
+                else:
+                    del self._recover[event_type]
+
+    async def _fetch_stale(self, room: int) -> None:
+        taken = 0
+        held = {(c.stream, c.msg.message_id) for c in self._held}
+        for event_type in self.event_types:
+            if taken >= room:
+                break
+            cursor, claimed = await self._claim(
+                event_type, self._claim_cursor[event_type], room - taken
+            )
+            self._claim_cursor[event_type] = cursor
+            fresh = [m for m in claimed if (event_type, m.message_id) not in held]
+            taken += len(fresh)
+            rank = self._rank[event_type]
+            # older than anything read: no tail to move
+            self._held.extend(candidate(m, rank) for m in fresh)
+
+    async def _refresh_held(self) -> None:
+        """Every ``claim_idle_ms / 2``, reset the idle time of all held entries, so no
+        other consumer claims them while they wait here."""
+        now = self._clock()
+        if (now - self._refreshed_at) * 1000 < self.claim_idle_ms / 2:
+            return
+        self._refreshed_at = now
+        ids: dict[str, list[str]] = {}
+        for c in self._held:
+            ids.setdefault(c.stream, []).append(c.msg.message_id)
+        for event_type, held in ids.items():
+            await self._refresh(event_type, held)

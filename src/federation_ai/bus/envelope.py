@@ -24,6 +24,7 @@ TRUNCATED_COPY_BYTES = 4096
 TRUNCATED_FIELD_BYTES = 1024
 _NAME_BYTES = 128
 MAX_REASON_CHARS = 1024
+STREAM_ENTRY_ID = "stream_entry_id"  # envelope key: the bus entry the event arrived as
 
 
 def entry_id_time(entry_id: str) -> str:
@@ -42,8 +43,10 @@ def envelope_to_event_dict(msg: BusMessage) -> dict[str, Any]:
     ``event_id`` and ``account_id`` are lifted out of the payload (a top-level
     field of the same name is the fallback); without them the entry id is the
     event id and the account is ``"default"``. Without a ``timestamp`` field the
-    entry id's time is used. NaN in the payload survives for the validator.
-    Raises ``ValueError`` naming the reason when the message cannot be an event.
+    entry id's time is used. ``stream_entry_id`` records the entry id, so the event
+    log knows the order the events reached the bus in (``federation verify`` replays
+    it). NaN in the payload survives for the validator. Raises ``ValueError`` naming
+    the reason when the message cannot be an event.
     """
     fields = msg.fields
     declared = fields.get("event_type")
@@ -76,6 +79,7 @@ def envelope_to_event_dict(msg: BusMessage) -> dict[str, Any]:
         "account_id": account_id,
         "timestamp": timestamp,
         "payload": payload,
+        STREAM_ENTRY_ID: msg.message_id,
     }
     for name in _TRACE_FIELDS:
         if fields.get(name):

@@ -52,9 +52,17 @@ class InMemoryBus(ConsumerCore):
         dlq_maxlen: int = DEFAULT_DLQ_MAXLEN,
         group_start_id: str = DEFAULT_GROUP_START_ID,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        merge_lateness_ms: int = 0,
     ) -> None:
         self.broker = broker if broker is not None else InMemoryBroker()
-        super().__init__(consumer, event_types, claim_idle_ms, clock=self.broker.clock)
+        super().__init__(
+            consumer,
+            event_types,
+            claim_idle_ms,
+            clock=self.broker.clock,
+            merge_lateness_ms=merge_lateness_ms,
+        )
+        self._waiter = self.broker.waiter()
         self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
         self.namespace = namespace
         self.group_start_id = group_start_id
@@ -84,22 +92,22 @@ class InMemoryBus(ConsumerCore):
         self,
         event_types: list[str],
         count: int,
-        block_ms: int,
         acks: Batches,
         publish: Outgoing | None = None,
-    ) -> Batches:
+    ) -> tuple[Batches, int]:
         await self.ack([m for msgs in acks.values() for m in msgs])
         if publish is not None:
             publish.added = await self.publish_decisions(publish.decisions)
-        waiter = self.broker.waiter()
+        self._waiter = self.broker.waiter()  # set by any add after this read
         out = self._read_all(event_types, count)
-        if block_ms > 0 and not any(out.values()):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.wait(), block_ms / 1000)
-            out = self._read_all(event_types, count)
-        else:
-            await asyncio.sleep(0)  # let other tasks run between non-blocking polls
-        return out
+        now_ms = self.broker.now_ms()
+        await asyncio.sleep(0)  # let other tasks run between non-blocking polls
+        return out, now_ms
+
+    async def _wait_new(self, block_ms: int) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._waiter.wait(), block_ms / 1000)
+        return self._waiter.is_set()
 
     async def _read_own(self, cursors: dict[str, str], count: int) -> Batches:
         return {

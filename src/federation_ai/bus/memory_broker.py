@@ -74,12 +74,29 @@ class InMemoryBroker:
             raise LookupError(f"NOGROUP: no group {group!r} on {key!r}; call start() first")
         return stream.groups[group]
 
-    def add(self, key: str, fields: Mapping[str, str], maxlen: int | None = None) -> str:
+    def now_ms(self) -> int:
+        """The wall clock in ms, as entry ids are stamped: a new entry is never older."""
+        return int(self._wall() * 1000)
+
+    def add(
+        self,
+        key: str,
+        fields: Mapping[str, str],
+        maxlen: int | None = None,
+        entry_id: str | None = None,
+    ) -> str:
+        """XADD: ``entry_id`` None stamps the id from the wall clock (``*``); an explicit
+        id must be greater than the stream's last, as on Redis."""
         if not fields:
             raise ValueError("a stream entry needs at least one field")
         stream = self._streams.setdefault(key, _Stream())
-        ms = int(self._wall() * 1000)
-        new = (ms, 0) if ms > stream.last[0] else (stream.last[0], stream.last[1] + 1)
+        if entry_id is not None:
+            new = entry_id_key(entry_id)
+            if new <= stream.last:
+                raise ValueError("ERR the ID specified in XADD is not above the stream's last")
+        else:
+            ms = int(self._wall() * 1000)
+            new = (ms, 0) if ms > stream.last[0] else (stream.last[0], stream.last[1] + 1)
         stream.last = new
         stream.ids.append(new)
         stream.entries[_fmt(new)] = {str(k): str(v) for k, v in fields.items()}

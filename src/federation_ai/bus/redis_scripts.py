@@ -33,7 +33,8 @@ return added
 # streams, ARGV[2] consumer, ARGV[3] count, then per stream: its group, the number of
 # ids to acknowledge, those ids; then, if publishing, the rest as for PUBLISH_ONCE
 # (marker TTL ms, MAXLEN, per decision its items). Returns {added, per stream
-# {entries, last id}}.
+# {entries, last id}, the server's clock in ms}: the clock that stamps entry ids, read
+# after the streams, so an entry written later is never older than it.
 READ_ALL = """
 local streams = tonumber(ARGV[1])
 local groups, at = {}, 4
@@ -67,7 +68,8 @@ for i = 1, streams do
   local tail = redis.call('XREVRANGE', KEYS[i], '+', '-', 'COUNT', 1)
   out[i] = {got and got[1][2] or {}, tail[1] and tail[1][1] or '0-0'}
 end
-return {added, out}
+local now = redis.call('TIME')
+return {added, out, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)}
 """
 
 

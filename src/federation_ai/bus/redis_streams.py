@@ -94,8 +94,10 @@ class RedisStreamsBus(ConsumerCore):
         dlq_maxlen: int = DEFAULT_DLQ_MAXLEN,
         group_start_id: str = DEFAULT_GROUP_START_ID,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        merge_lateness_ms: int = 0,
     ) -> None:
-        super().__init__(consumer, event_types, claim_idle_ms)
+        super().__init__(consumer, event_types, claim_idle_ms, merge_lateness_ms=merge_lateness_ms)
+        self._wait_from: dict[KeyT, StreamIdT] = {}
         self._owns_client = isinstance(client, str)
         # A message that is not UTF-8 must reach the dead-letter stream, not make every
         # read fail: undecodable bytes become U+FFFD (the JSON check then refuses it).
@@ -158,10 +160,9 @@ class RedisStreamsBus(ConsumerCore):
         self,
         event_types: list[str],
         count: int,
-        block_ms: int,
         acks: Batches,
         publish: Outgoing | None = None,
-    ) -> Batches:
+    ) -> tuple[Batches, int]:
         keys: list[EncodableT] = [self._stream(et) for et in event_types]
         args: list[EncodableT] = [len(keys), self.consumer, count]
         for et in event_types:
@@ -170,25 +171,31 @@ class RedisStreamsBus(ConsumerCore):
         if publish is not None:
             self._publish_args(publish.decisions, keys, args)
         try:
-            added, replies = await self.redis.evalsha(READ_ALL_SHA, len(keys), *keys, *args)
+            added, replies, now_ms = await self.redis.evalsha(
+                READ_ALL_SHA, len(keys), *keys, *args
+            )
         except NoScriptError:
             await self.redis.script_load(READ_ALL)
-            added, replies = await self.redis.evalsha(READ_ALL_SHA, len(keys), *keys, *args)
+            added, replies, now_ms = await self.redis.evalsha(
+                READ_ALL_SHA, len(keys), *keys, *args
+            )
         if publish is not None:
             publish.added = int(added)
-        raws = [_flat_entries(entries) for entries, _tail in replies]
-        if block_ms <= 0 or any(raws):
-            return {
-                et: await self._messages(et, raw, 1)
-                for et, raw in zip(event_types, raws, strict=True)
-            }
-        last: dict[KeyT, StreamIdT] = {
+        # where a wait for the next entry starts: each stream's last id at this read
+        self._wait_from = {
             self._stream(et): _s(tail)
             for et, (_entries, tail) in zip(event_types, replies, strict=True)
         }
-        if await self.redis.xread(last, count=1, block=block_ms):
-            return await self._read_new(event_types, count, 0, {})
-        return {et: [] for et in event_types}
+        batches = {
+            et: await self._messages(et, _flat_entries(entries), 1)
+            for et, (entries, _tail) in zip(event_types, replies, strict=True)
+        }
+        return batches, int(now_ms)
+
+    async def _wait_new(self, block_ms: int) -> bool:
+        if not self._wait_from:
+            return False
+        return bool(await self.redis.xread(self._wait_from, count=1, block=max(1, block_ms)))
 
     async def _read_own(self, cursors: dict[str, str], count: int) -> Batches:
         async with self.redis.pipeline(transaction=False) as pipe:

@@ -59,7 +59,8 @@ def register(app: typer.Typer) -> None:
             if hidden > 0:
                 print(f"... and {hidden} more (use --json for all)")
             print(
-                f"{report.events} events replayed: {report.replayed_decisions} decisions, "
+                f"{report.events} events replayed ({report.out_of_order} stored as out of "
+                f"order): {report.replayed_decisions} decisions, "
                 f"{report.stored_decisions} stored, {len(report.differences)} differences"
             )
         raise typer.Exit(0 if report.ok else 1)

@@ -73,6 +73,7 @@ async def build_service(
             cfg.bus_url,
             cfg.consumer_name,
             claim_idle_ms=cfg.claim_idle_ms,
+            merge_lateness_ms=cfg.merge_lateness_ms,
             maxlen=cfg.output_maxlen,
             namespace=namespace,
             max_message_bytes=cfg.max_message_bytes,

@@ -33,7 +33,6 @@ DEGRADED = range(30, 42)  # health DEGRADED during these ticks of the cycle
 ESS_CRITICAL = range(120, 126)  # the external ESS reports CRITICAL: the Supervisor freezes
 SLUMP = range(150, 185)  # a losing spell: drawdown, tighter risk, research tasks
 SOURCE = "federation-demo"
-SPACING_S = 0.002
 
 Item = tuple[str, dict[str, Any], int]  # (event_type, payload, timestamp in µs)
 MINUTES_PER_TICK = 10
@@ -195,10 +194,8 @@ async def run_demo(
     n = 0
     while ticks is None or feed.tick < ticks:
         for item in feed.next_tick():
+            # back to back: the bus merges the streams by the events' own timestamps
             await bus.publish_event(item[0], feed.fields(item, run_id, n))
             n += 1
-            # The consumer merges streams by entry id, which has millisecond resolution:
-            # entries of different streams in the same millisecond have no defined order.
-            await asyncio.sleep(SPACING_S)
         await asyncio.sleep(tick_s)
     return n

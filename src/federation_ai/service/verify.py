@@ -2,8 +2,10 @@
 
 Every difference is reported: a decision the replay makes that is not stored
 (``missing``), a stored one the replay does not make (``unexpected``), a field that
-differs (``changed``), decisions stored in another order (``order``), and stored
-events the core now rejects (``event``).
+differs (``changed``), decisions stored in another order (``order``), stored
+events the core now rejects (``event``), and events stored as out of order (and
+dead-lettered) that a replay of the log in entry order accepts (``rejected``: lost
+to the merge of the input streams, see ``entry_order``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,16 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core import PROCESSED, FederationState, InvalidEvent, parse_event, step
+from federation_ai.core import (
+    OUT_OF_ORDER,
+    PROCESSED,
+    FederationState,
+    InvalidEvent,
+    parse_event,
+    step,
+)
 from federation_ai.core.timeutil import TimestampError, parse_timestamp
+from federation_ai.service.entry_order import Logged, accepted_in_entry_order
 
 if TYPE_CHECKING:
     from federation_ai.core import CoreConfig
@@ -22,7 +32,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Difference:
-    kind: str  # missing | unexpected | changed | order | event
+    kind: str  # missing | unexpected | changed | order | event | rejected
     account_id: str
     event_id: str
     decision_id: str | None = None
@@ -44,6 +54,7 @@ class Difference:
 @dataclass(slots=True)
 class VerifyReport:
     events: int = 0
+    out_of_order: int = 0  # events stored as out of order (dead-lettered)
     replayed_decisions: int = 0
     stored_decisions: int = 0
     differences: list[Difference] = field(default_factory=list)
@@ -56,6 +67,7 @@ class VerifyReport:
         return {
             "ok": self.ok,
             "events": self.events,
+            "out_of_order": self.out_of_order,
             "replayed_decisions": self.replayed_decisions,
             "stored_decisions": self.stored_decisions,
             "differences": [asdict(d) for d in self.differences],
@@ -77,7 +89,13 @@ async def verify(store: Store, config: CoreConfig) -> VerifyReport:
     state = FederationState()
     replayed: dict[str, dict[str, Any]] = {}
     replay_order: dict[str, list[str]] = {}
-    async for envelope in store.iter_events():
+    rejected_in: set[str] = set()  # accounts with events stored as out of order
+    async for outcome, envelope in store.iter_event_log():
+        if outcome == OUT_OF_ORDER:
+            report.out_of_order += 1
+            rejected_in.add(_account(envelope))
+        if outcome != PROCESSED:
+            continue
         report.events += 1
         try:
             event = parse_event(envelope)
@@ -85,7 +103,7 @@ async def verify(store: Store, config: CoreConfig) -> VerifyReport:
             report.differences.append(
                 Difference(
                     "event",
-                    str(envelope.get("account_id") or "default"),
+                    _account(envelope),
                     str(envelope.get("event_id")),
                     expected=f"invalid: {exc}",
                 )
@@ -147,7 +165,33 @@ async def verify(store: Store, config: CoreConfig) -> VerifyReport:
             )
         )
     report.differences.extend(_order_differences(replay_order, stored_order))
+    if rejected_in:
+        report.differences.extend(await _lost_to_the_merge(store, config, rejected_in))
     return report
+
+
+def _account(envelope: dict[str, Any]) -> str:
+    return str(envelope.get("account_id") or "default")
+
+
+async def _lost_to_the_merge(
+    store: Store, config: CoreConfig, accounts: set[str]
+) -> list[Difference]:
+    """Events stored as out of order that their account's log in entry order accepts."""
+    logs: dict[str, list[Logged]] = {}
+    async for outcome, envelope in store.iter_event_log():
+        if (account := _account(envelope)) in accounts:
+            logs.setdefault(account, []).append((outcome, envelope))
+    return [
+        Difference(
+            "rejected",
+            account,
+            event.event_id,
+            expected="stored out of order, accepted by a replay in entry order",
+        )
+        for account, log in logs.items()
+        for event in accepted_in_entry_order(log, config)
+    ]
 
 
 def _order_differences(

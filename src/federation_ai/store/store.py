@@ -327,6 +327,13 @@ class Store:
         async for row in self._keyset(select(t.c.seq, t.c.envelope), t.c.seq, where, batch):
             yield row["envelope"]
 
+    async def iter_event_log(self, batch: int = 1000) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        """(outcome, envelope) of every logged event, processed or not, in arrival order."""
+        t = schema.events
+        base = select(t.c.seq, t.c.outcome, t.c.envelope)
+        async for row in self._keyset(base, t.c.seq, [], batch):
+            yield row["outcome"], row["envelope"]
+
     async def _keyset(
         self, base: Select[Any], key: Any, where: list[ColumnElement[bool]], batch: int
     ) -> AsyncIterator[Any]:
