@@ -14,19 +14,18 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python3 -m venv /opt/federation
 COPY pyproject.toml constraints.txt ./
-# The runtime dependencies alone first (no extras), read from pyproject: this layer is
-# rebuilt only when they or their pins change, not on every source change.
+# The runtime dependencies (no extras) and the build backend first, read from
+# pyproject: this layer is rebuilt only when they or their pins change, not on every
+# source change, which then only builds the package itself (no download).
 RUN --mount=type=secret,id=pip-ca \
     if [ -f /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
-    && python3 -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > requirements.txt \
+    && python3 -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); \
+print('\n'.join(p['project']['dependencies'] + p['build-system']['requires']))" > requirements.txt \
     && /opt/federation/bin/pip install -q -c constraints.txt -r requirements.txt
 COPY README.md ./
 COPY src ./src
-RUN --mount=type=secret,id=pip-ca \
-    if [ -f /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
-    && /opt/federation/bin/pip install -q --no-deps -c constraints.txt . \
-    && /opt/federation/bin/pip uninstall -q -y pip setuptools
+RUN /opt/federation/bin/pip install -q --no-deps --no-build-isolation -c constraints.txt . \
+    && /opt/federation/bin/pip uninstall -q -y pip setuptools wheel
 
 # --- runtime: the base, the environment and an unprivileged user; nothing else
 FROM ${BASE}

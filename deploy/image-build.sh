@@ -23,9 +23,10 @@ command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || need runc runc
 build_base_tarball() {  # a minimal bookworm root filesystem with Python 3.11
   need mmdebstrap mmdebstrap
   mkdir -p "$BASE_CACHE"
-  local tarball=$1 partial="$1.partial"
+  local tarball=$1 partial="$1.partial" log="$BASE_CACHE/mmdebstrap.log"
+  rm -rf "$partial"
   # merged-usr hook: the debootstrap layout without the usrmerge package (and its perl)
-  mmdebstrap --quiet --variant=minbase \
+  if ! mmdebstrap --variant=minbase --format=tar \
     --include=python3,python3-venv,ca-certificates \
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --dpkgopt='path-exclude=/usr/share/man/*' \
@@ -36,7 +37,12 @@ build_base_tarball() {  # a minimal bookworm root filesystem with Python 3.11
     "$SUITE" "$partial" \
     "deb $MIRROR $SUITE main" \
     "deb $MIRROR $SUITE-updates main" \
-    "deb $SECURITY_MIRROR $SUITE-security main"
+    "deb $SECURITY_MIRROR $SUITE-security main" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    rm -rf "$partial"
+    echo "error: mmdebstrap failed (log: $log)" >&2
+    exit 1
+  fi
   mv "$partial" "$tarball"
 }
 
