@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-BASE_CACHE=${BASE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/federation-image}
+BASE_CACHE=${BASE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/federation-image}
 PIP_CA=${PIP_CA:-/etc/ssl/certs/ca-certificates.crt}
 
 need podman podman

@@ -25,7 +25,7 @@ cleanup() {
   rm -rf "$scratch"
   if [ -n "$db" ]; then
     psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-    redis-cli -u "$REDIS" --scan --pattern "$run_id:*" | xargs -r redis-cli -u "$REDIS" del >/dev/null
+    { redis-cli -u "$REDIS" --scan --pattern "$run_id:*" | xargs -r redis-cli -u "$REDIS" del; } >/dev/null 2>&1 || true
   fi
 }
 trap cleanup EXIT
