@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench install
+.PHONY: run test lint bench install image image-test monitoring-check
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,14 @@ lint: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_core.py
+
+# The container image (Podman) and the monitoring files (promtool): see docs/operations.md.
+# None of these needs the virtual environment.
+image:
+	deploy/image-build.sh
+
+image-test:
+	deploy/image-test.sh
+
+monitoring-check:
+	deploy/check-monitoring.sh

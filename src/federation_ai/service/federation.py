@@ -281,7 +281,11 @@ class FederationService:
         }
 
     async def refresh_figures(self) -> None:
-        """Bus lag/pending and outbox backlog, for ``status()`` and the gauges."""
+        """Bus lag/pending, outbox backlog, frozen accounts and adapter health, for the gauges."""
+        self.metrics.set_accounts(a.policy.frozen for a in self.pipeline.state.accounts.values())
+        self.metrics.set_adapter_failures(
+            {name: h.consecutive_failures for name, h in self.relay.delivery.health.items()}
+        )
         with contextlib.suppress(Exception):
             self._figures["bus_lag"] = await self.bus.lag()
             self.metrics.bus_lag.set(self._figures["bus_lag"])

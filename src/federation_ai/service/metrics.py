@@ -82,6 +82,16 @@ class ServiceMetrics:
         self.outbox_backlog = Gauge(
             "federation_outbox_backlog", "Outbox items not yet delivered", ["kind"], registry=r
         )
+        self.accounts = Gauge("federation_accounts", "Accounts the service knows", registry=r)
+        self.frozen_accounts = Gauge(
+            "federation_frozen_accounts", "Accounts whose trading is frozen", registry=r
+        )
+        self.adapter_consecutive_failures = Gauge(
+            "federation_adapter_consecutive_failures",
+            "Failed adapter calls since its last success (0: healthy)",
+            ["adapter"],
+            registry=r,
+        )
 
     def count_decisions(self, decisions: Iterable[dict[str, Any]]) -> None:
         for d in decisions:
@@ -93,6 +103,16 @@ class ServiceMetrics:
                 self.vetoes.inc()
             elif d["decision_type"] == "freeze":
                 self.freezes.inc()
+
+    def set_accounts(self, frozen: Iterable[bool]) -> None:
+        """One flag per account: True where its trading is frozen."""
+        flags = list(frozen)
+        self.accounts.set(len(flags))
+        self.frozen_accounts.set(sum(flags))
+
+    def set_adapter_failures(self, consecutive: dict[str, int]) -> None:
+        for adapter, failures in consecutive.items():
+            self.adapter_consecutive_failures.labels(adapter).set(failures)
 
     def set_backlog(self, stats: dict[str, int], kinds: Iterable[str]) -> None:
         for kind in {*kinds, *stats}:
