@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.config import ConfigError, CoreConfig, build_section
+from federation_ai.interop.config import InteropConfig
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_PREFIX = "FEDERATION_"
-_SERVICE_SECTIONS = ("service", "adapters")
+_SERVICE_SECTIONS = ("service", "adapters", "interop")
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 
 
@@ -91,6 +92,7 @@ class Settings:
     core: CoreConfig = field(default_factory=CoreConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
     adapters: AdaptersConfig = field(default_factory=AdaptersConfig)
+    interop: InteropConfig = field(default_factory=InteropConfig)
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -143,4 +145,5 @@ def load_settings(
         core=core,
         service=build_section(ServiceConfig, service.get("service", {}), "service"),
         adapters=build_section(AdaptersConfig, service.get("adapters", {}), "adapters"),
+        interop=build_section(InteropConfig, service.get("interop", {}), "interop"),
     )
