@@ -9,10 +9,12 @@ import httpx
 
 from federation_ai.adapters.base import (
     AIEngineAdapter,
+    EnforcementAdapter,
     ESSAdapter,
     PolicyStoreAdapter,
     PortfolioAdapter,
 )
+from federation_ai.adapters.enforcement import RedisEnforcement
 from federation_ai.adapters.http import HttpBackend, HttpSnapshots
 from federation_ai.adapters.memory import MemoryBackend, MemorySnapshots
 from federation_ai.adapters.redis import RedisBackend, RedisSnapshots
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from federation_ai.adapters.base import Adapter, Backend, SnapshotSource
+    from federation_ai.interop.config import InteropConfig
     from federation_ai.settings import AdaptersConfig
 
 BACKENDS = ("memory", "redis", "http")
@@ -51,8 +54,18 @@ class AdapterSet:
         self._clients.clear()
 
 
-def build_adapters(cfg: AdaptersConfig, *, redis_namespace: str = "") -> AdapterSet:
-    """One shared Redis client and one shared HTTP client, created only when needed."""
+def build_adapters(
+    cfg: AdaptersConfig,
+    *,
+    redis_namespace: str = "",
+    interop: InteropConfig | None = None,
+    enforcement_url: str | None = None,
+) -> AdapterSet:
+    """One shared Redis client and one shared HTTP client, created only when needed.
+
+    With an interop profile that enforces, an ``enforcement`` writer is added on
+    ``enforcement_url`` (the service's Redis; ``cfg.redis_url`` if not given).
+    """
     chosen = {
         "policy_store": cfg.policy_store,
         "ai_engine": cfg.ai_engine,
@@ -98,4 +111,15 @@ def build_adapters(cfg: AdaptersConfig, *, redis_namespace: str = "") -> Adapter
         return MemorySnapshots()
 
     writers = {name: cls(backend_for(name)) for name, cls in WRITERS.items()}
+    if interop is not None and interop.enforcing:
+        from redis.asyncio import Redis  # noqa: PLC0415 - only when configured
+
+        url = enforcement_url or cfg.redis_url
+        if redis_client is None or url != cfg.redis_url:
+            enforcement_client = Redis.from_url(url)
+            clients.append(enforcement_client)
+        else:
+            enforcement_client = redis_client
+        enforcer = RedisEnforcement(enforcement_client, interop, redis_namespace)
+        writers["enforcement"] = EnforcementAdapter(enforcer)
     return AdapterSet(writers, PortfolioAdapter(snapshots()), clients)
