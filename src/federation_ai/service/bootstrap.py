@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.adapters import build_adapters
-from federation_ai.bus import make_bus
+from federation_ai.bus import INPUT_EVENT_TYPES, make_bus
+from federation_ai.interop.quantum_trader import EXTRA_STREAMS, translate
 from federation_ai.service.broadcast import Broadcaster
 from federation_ai.service.federation import FederationService
 from federation_ai.service.metrics import ServiceMetrics
@@ -59,7 +61,7 @@ async def build_service(
     ``namespace`` prefixes every Redis key (bus streams and adapter keys) so several
     deployments can share one Redis.
     """
-    cfg = settings.service
+    cfg, interop = settings.service, settings.interop
     owned: list[Any] = []
     if store is None:
         store = await open_store(settings)
@@ -72,10 +74,17 @@ async def build_service(
             maxlen=cfg.output_maxlen,
             namespace=namespace,
             max_message_bytes=cfg.max_message_bytes,
+            event_types=(*INPUT_EVENT_TYPES, *EXTRA_STREAMS) if interop.on else INPUT_EVENT_TYPES,
         )
         owned.append(bus)
     if adapters is None:
-        adapters = build_adapters(settings.adapters, redis_namespace=namespace)
+        on_redis = cfg.bus_url.startswith(("redis://", "rediss://", "unix://"))
+        adapters = build_adapters(
+            settings.adapters,
+            redis_namespace=namespace,
+            interop=interop,
+            enforcement_url=cfg.bus_url if on_redis else None,
+        )
     metrics = ServiceMetrics()
     hub = Broadcaster()
     relay = OutboxRelay(store, bus, adapters.writers, metrics)
@@ -103,6 +112,7 @@ async def build_service(
         block_ms=cfg.block_ms,
         publisher=relay,
         max_message_bytes=cfg.max_message_bytes,
+        translate=partial(translate, cfg=interop) if interop.on else None,
     )
     return FederationService(
         settings, store, bus, adapters, pipeline, runner, relay, metrics, hub, owned=tuple(owned)

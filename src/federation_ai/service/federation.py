@@ -19,6 +19,7 @@ import structlog
 
 from federation_ai.adapters.base import outbox_kind
 from federation_ai.core import parse_event, policy_view
+from federation_ai.service import enforcement
 from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
@@ -91,7 +92,9 @@ class FederationService:
         self.hub = hub
         self._owned = owned  # the store and bus this service created (closed on stop)
         self._tasks: list[asyncio.Task[None]] = []
-        self._figures: dict[str, Any] = {"bus_lag": None, "bus_pending": None, "outbox": {}}
+        self._figures: dict[str, Any] = {
+            "bus_lag": None, "bus_pending": None, "outbox": {}, "enforcement": None,
+        }
         self.started_at: str | None = None
 
     # --- life cycle ---------------------------------------------------------------
@@ -101,6 +104,7 @@ class FederationService:
         accounts = await self.pipeline.load()
         await self.bus.start()
         await self._bootstrap_snapshots()
+        await enforcement.reconcile(self.settings, self.store, self.pipeline, self.adapters)
         await self.relay.recover()
         self.started_at = datetime.now(UTC).isoformat()
         self._spawn(self.runner.run(), "consumer")
@@ -209,6 +213,7 @@ class FederationService:
                 "publish_error": self.relay.publish_error,
             },
             "adapters": {name: h.as_dict() for name, h in self.relay.delivery.health.items()},
+            "enforcement": self._figures["enforcement"],
             "subscribers": self.hub.subscribers,
         }
 
@@ -242,6 +247,9 @@ class FederationService:
             self._figures["outbox"] = stats
             kinds = [PUBLISH, *(outbox_kind(n) for n in self.adapters.writers)]
             self.metrics.set_backlog(stats, kinds)
+        self._figures["enforcement"] = await enforcement.observe(
+            self.settings, self.pipeline, self.adapters
+        )
 
     async def _monitor(self) -> None:
         while True:
