@@ -16,6 +16,7 @@ import pytest
 from federation_ai.bus import INPUT_EVENT_TYPES, RedisStreamsBus, dlq_key
 from federation_ai.interop.quantum_trader import EXTRA_STREAMS
 from federation_ai.service import build_service
+from federation_ai.service.verify import verify
 from federation_ai.settings import load_settings
 from federation_ai.store import Store
 
@@ -176,6 +177,7 @@ async def test_the_backend_freezes_on_drawdown_and_ess_and_recovers(
         events = [e async for e in svc.store.iter_events()]
         assert len(events) == s.sent
         assert all(e["timestamp"].endswith("Z") for e in events)  # stored normalised
+        assert (await verify(svc.store, svc.settings.core)).ok  # the log replays exactly
     finally:
         await svc.stop()
 
