@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -19,6 +20,7 @@ from federation_ai.adapters.http import HttpBackend, HttpSnapshots
 from federation_ai.adapters.memory import MemoryBackend, MemorySnapshots
 from federation_ai.adapters.redis import RedisBackend, RedisSnapshots
 from federation_ai.core.config import ConfigError
+from federation_ai.interop.quantum_trader import translate as translate_entry
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -104,7 +106,10 @@ def build_adapters(
         kind = chosen["portfolio"]
         if kind == "redis":
             assert redis_client is not None
-            return RedisSnapshots(redis_client, redis_namespace)
+            translate = None
+            if interop is not None and interop.on:
+                translate = partial(translate_entry, cfg=interop)
+            return RedisSnapshots(redis_client, redis_namespace, translate=translate)
         if kind == "http":
             assert http_client is not None
             return HttpSnapshots(http_client, cfg.portfolio_url)
