@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.config import ConfigError, CoreConfig, build_section
+from federation_ai.interop.config import InteropConfig
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_PREFIX = "FEDERATION_"
-_SERVICE_SECTIONS = ("service", "adapters", "api", "ingest")
+_SERVICE_SECTIONS = ("service", "adapters", "api", "ingest", "interop")
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 # Every event waits this long at most before it is decided: a lateness is for clock
 # skew between producers (milliseconds), not for events minutes late.
@@ -140,6 +141,7 @@ class Settings:
     adapters: AdaptersConfig = field(default_factory=AdaptersConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    interop: InteropConfig = field(default_factory=InteropConfig)
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -197,4 +199,5 @@ def load_settings(
         adapters=build_section(AdaptersConfig, service.get("adapters", {}), "adapters"),
         api=build_section(ApiConfig, service.get("api", {}), "api"),
         ingest=ingest,
+        interop=build_section(InteropConfig, service.get("interop", {}), "interop"),
     )

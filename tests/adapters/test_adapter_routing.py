@@ -20,8 +20,9 @@ from federation_ai.settings import AdaptersConfig
 
 
 def test_every_policy_changing_decision_has_a_route():
-    assert ROUTES["mode_change"] == ("policy_store",)
-    assert ROUTES["freeze"] == ("policy_store",)
+    # enforcement: the interop profile's backend keys (built only when that profile is on)
+    assert ROUTES["mode_change"] == ("policy_store", "enforcement")
+    assert ROUTES["freeze"] == ("policy_store", "enforcement")
     assert ROUTES["strategy_allocation"] == ("ai_engine",)
     assert ROUTES["symbol_universe"] == ("ai_engine",)
     assert ROUTES["ess_policy"] == ("ess",)

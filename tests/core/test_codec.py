@@ -42,6 +42,8 @@ def env(event_type="portfolio.snapshot_updated", payload=None, **kw):
             "payload.overall_status",
             "one of",
         ),
+        (env("system.health_updated", {}), "payload.overall_status", "or ess_state alone"),
+        (env("system.health_updated", {"note": "x"}), "payload.overall_status", "required"),
         (
             env("system.health_updated", {"overall_status": "HEALTHY", "ess_state": "PANIC"}),
             "payload.ess_state",
@@ -126,6 +128,20 @@ def test_bad_input_names_the_field(event, path, reason):
         parse_event(event)
     assert info.value.path == path
     assert reason in info.value.reason
+
+
+def test_an_ess_state_change_alone_keeps_the_last_health_status():
+    cfg = CoreConfig()
+    state = FederationState()
+    health = env("system.health_updated", {"overall_status": "DEGRADED"}, event_id="h1")
+    step(state, parse_event(health), cfg)
+    ess = env("system.health_updated", {"ess_state": "CRITICAL"}, event_id="h2",
+              timestamp="2024-01-01T10:01:00Z")
+    event = parse_event(ess)
+    assert event.payload == {"ess_state": "CRITICAL"}
+    step(state, event, cfg)
+    metrics = state.accounts["default"].metrics
+    assert (metrics.overall_status, metrics.ess_state) == ("DEGRADED", "CRITICAL")
 
 
 def test_aliases_and_canonical_precedence():

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from federation_ai.core import ConfigError, CoreConfig
+from federation_ai.interop.config import InteropConfig
 from federation_ai.settings import load_settings
 
 
@@ -72,7 +73,19 @@ def test_secrets_are_redacted_in_repr():
 
 def test_example_file_lists_the_defaults():
     example = Path(__file__).parents[2] / "examples" / "federation.toml"
-    assert load_settings(example, environ={}).core.digest == CoreConfig().digest
+    settings = load_settings(example, environ={})
+    assert settings.core.digest == CoreConfig().digest
+    assert settings.interop == InteropConfig()
+
+
+def test_the_interop_profile_is_off_by_default_and_named_in_the_environment():
+    assert not load_settings(environ={}).interop.on
+    on = load_settings(environ={"FEDERATION_INTEROP__PROFILE": "quantum_trader"}).interop
+    assert on.on and on.enforcing
+    with pytest.raises(ConfigError, match=r"interop\.profile"):
+        load_settings(environ={"FEDERATION_INTEROP__PROFILE": "other"})
+    with pytest.raises(ConfigError, match=r"interop\.ess_states\.X: must be one of"):
+        load_settings(environ={}, overrides={"interop": {"ess_states": {"X": "FINE"}}})
 
 
 @pytest.mark.parametrize("key", ["max_accounts", "max_message_bytes"])

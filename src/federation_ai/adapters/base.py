@@ -17,6 +17,7 @@ class AdapterKind:
     name: str  # "policy_store", "ai_engine", "ess"
     decision_types: tuple[str, ...]  # the decisions routed to it
     fields: tuple[str, ...]  # the keys of the policy view it writes
+    names_freeze: bool = False  # its updates name the freeze decision of the same event
 
 
 POLICY_STORE = AdapterKind(
@@ -30,8 +31,12 @@ AI_ENGINE = AdapterKind(
     ("model_weights", "active_strategies", "active_symbols"),
 )
 ESS = AdapterKind("ess", ("ess_policy",), ("ess",))
+# The backend's own halt keys and policy hash (interop profile; adapters/enforcement.py)
+ENFORCEMENT = AdapterKind(
+    "enforcement", POLICY_STORE.decision_types, POLICY_STORE.fields, names_freeze=True
+)
 
-KINDS: dict[str, AdapterKind] = {k.name: k for k in (POLICY_STORE, AI_ENGINE, ESS)}
+KINDS: dict[str, AdapterKind] = {k.name: k for k in (POLICY_STORE, AI_ENGINE, ESS, ENFORCEMENT)}
 
 # decision_type -> adapters that must hear about it (built from the kinds above)
 ROUTES: dict[str, tuple[str, ...]] = {}
@@ -53,11 +58,32 @@ def adapter_of(outbox_kind_name: str) -> str | None:
     return None
 
 
+def freeze_decision_id(decisions: list[dict[str, Any]]) -> str | None:
+    """The applied freeze among one event's decisions, if any."""
+    return next(
+        (
+            d["decision_id"]
+            for d in decisions
+            if d["decision_type"] == "freeze" and d["status"] == "applied"
+        ),
+        None,
+    )
+
+
 def policy_update(
-    kind: AdapterKind, decision: dict[str, Any], policy: dict[str, Any]
+    kind: AdapterKind,
+    decision: dict[str, Any],
+    policy: dict[str, Any],
+    *,
+    freeze_id: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON an adapter receives: which decision caused it and the policy part it owns."""
-    return {
+    """The JSON an adapter receives: which decision caused it and the policy part it owns.
+
+    A kind that ``names_freeze`` also gets ``freeze_decision_id``: the freeze decided
+    by the same event (only the newest update per account is delivered, and it may be
+    a decision that followed the freeze).
+    """
+    update = {
         "adapter": kind.name,
         "account_id": decision["account_id"],
         "decision_id": decision["decision_id"],
@@ -65,6 +91,9 @@ def policy_update(
         "timestamp": decision["timestamp"],
         "policy": {name: policy[name] for name in kind.fields},
     }
+    if kind.names_freeze:
+        update["freeze_decision_id"] = freeze_id
+    return update
 
 
 class AdapterError(RuntimeError):
@@ -118,6 +147,13 @@ class ESSAdapter(Adapter):
     """Emergency-stop level and thresholds."""
 
     kind: AdapterKind = field(default=ESS)
+
+
+@dataclass
+class EnforcementAdapter(Adapter):
+    """The trading backend's halt keys and policy hash, kept in line with the freeze."""
+
+    kind: AdapterKind = field(default=ENFORCEMENT)
 
 
 class SnapshotSource(Protocol):

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from federation_ai.adapters.base import (
     AIEngineAdapter,
+    EnforcementAdapter,
     ESSAdapter,
     PolicyStoreAdapter,
     PortfolioAdapter,
 )
+from federation_ai.adapters.enforcement import RedisEnforcement
 from federation_ai.adapters.http import HttpBackend, HttpSnapshots
 from federation_ai.adapters.memory import MemoryBackend, MemorySnapshots
 from federation_ai.adapters.redis import RedisBackend, RedisSnapshots
 from federation_ai.core.config import ConfigError
+from federation_ai.interop.quantum_trader import translate as translate_entry
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from federation_ai.adapters.base import Adapter, Backend, SnapshotSource
+    from federation_ai.interop.config import InteropConfig
     from federation_ai.settings import AdaptersConfig
 
 BACKENDS = ("memory", "redis", "http")
@@ -51,8 +56,18 @@ class AdapterSet:
         self._clients.clear()
 
 
-def build_adapters(cfg: AdaptersConfig, *, redis_namespace: str = "") -> AdapterSet:
-    """One shared Redis client and one shared HTTP client, created only when needed."""
+def build_adapters(
+    cfg: AdaptersConfig,
+    *,
+    redis_namespace: str = "",
+    interop: InteropConfig | None = None,
+    enforcement_url: str | None = None,
+) -> AdapterSet:
+    """One shared Redis client and one shared HTTP client, created only when needed.
+
+    With an interop profile that enforces, an ``enforcement`` writer is added on
+    ``enforcement_url`` (the service's Redis; ``cfg.redis_url`` if not given).
+    """
     chosen = {
         "policy_store": cfg.policy_store,
         "ai_engine": cfg.ai_engine,
@@ -91,11 +106,25 @@ def build_adapters(cfg: AdaptersConfig, *, redis_namespace: str = "") -> Adapter
         kind = chosen["portfolio"]
         if kind == "redis":
             assert redis_client is not None
-            return RedisSnapshots(redis_client, redis_namespace)
+            translate = None
+            if interop is not None and interop.on:
+                translate = partial(translate_entry, cfg=interop)
+            return RedisSnapshots(redis_client, redis_namespace, translate=translate)
         if kind == "http":
             assert http_client is not None
             return HttpSnapshots(http_client, cfg.portfolio_url)
         return MemorySnapshots()
 
     writers = {name: cls(backend_for(name)) for name, cls in WRITERS.items()}
+    if interop is not None and interop.enforcing:
+        from redis.asyncio import Redis  # noqa: PLC0415 - only when configured
+
+        url = enforcement_url or cfg.redis_url
+        if redis_client is None or url != cfg.redis_url:
+            enforcement_client = Redis.from_url(url)
+            clients.append(enforcement_client)
+        else:
+            enforcement_client = redis_client
+        enforcer = RedisEnforcement(enforcement_client, interop, redis_namespace)
+        writers["enforcement"] = EnforcementAdapter(enforcer)
     return AdapterSet(writers, PortfolioAdapter(snapshots()), clients)

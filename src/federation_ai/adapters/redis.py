@@ -19,6 +19,8 @@ from federation_ai.bus.base import BusMessage, stream_key
 from federation_ai.bus.envelope import envelope_to_event_dict
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from redis.asyncio import Redis
 
 CURRENT_ACCOUNT = "default"
@@ -98,10 +100,17 @@ class RedisSnapshots:
 
     description = "redis"
 
-    def __init__(self, client: Redis, namespace: str = "", scan: int = 200) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        namespace: str = "",
+        scan: int = 200,
+        translate: Callable[[BusMessage], BusMessage] | None = None,
+    ) -> None:
         self._client = client
         self._key = namespace + stream_key(SNAPSHOT_EVENT)
         self._scan = scan
+        self._translate = translate  # an interop profile's, as the bus consumer applies it
 
     async def latest(self) -> list[dict[str, Any]]:
         try:
@@ -113,6 +122,8 @@ class RedisSnapshots:
             fields = {_text(k): _text(v) for k, v in (raw or {}).items()}
             msg = BusMessage(SNAPSHOT_EVENT, _text(entry_id), fields, 1)
             try:
+                if self._translate is not None:
+                    msg = self._translate(msg)
                 event = envelope_to_event_dict(msg)
             except ValueError:
                 continue

@@ -173,7 +173,8 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         ("net_flow", (), _number, False),
     ),
     v.HEALTH: (
-        ("overall_status", ("system_status",), _enum(*v.HEALTH_STATUSES), True),
+        # not required alone: an ESS state change carries only ess_state (see parse_event)
+        ("overall_status", ("system_status",), _enum(*v.HEALTH_STATUSES), False),
         ("ess_state", (), _enum(*v.ESS_LEVELS), False),
         ("subsystem_scores", (), _score_map, False),
         ("active_alerts", (), _str_list, False),
@@ -284,5 +285,7 @@ def parse_event(obj: Any) -> Event:
     payload = _payload(event_type, obj.get("payload"))
     if event_type == v.OPERATOR:
         _check_operator(payload)
+    if event_type == v.HEALTH and "overall_status" not in payload and "ess_state" not in payload:
+        raise InvalidEvent("payload.overall_status", "is required (or ess_state alone)")
 
     return Event(event_type, event_id, account_id, ts, payload, obj)

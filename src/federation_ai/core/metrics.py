@@ -187,7 +187,8 @@ class Metrics:
             self.consecutive_losses = 0
 
     def on_health(self, p: dict[str, Any]) -> None:
-        self.overall_status = p["overall_status"]
+        if "overall_status" in p:  # an ESS state change alone leaves the health as it was
+            self.overall_status = p["overall_status"]
         if "ess_state" in p:
             self.ess_state = p["ess_state"]
 

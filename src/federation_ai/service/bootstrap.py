@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.adapters import build_adapters
-from federation_ai.bus import make_bus
+from federation_ai.bus import INPUT_EVENT_TYPES, make_bus
+from federation_ai.interop.quantum_trader import EXTRA_STREAMS, translate
 from federation_ai.service.broadcast import Broadcaster
 from federation_ai.service.clock import wall_clock
 from federation_ai.service.federation import FederationService
@@ -63,7 +65,7 @@ async def build_service(
     deployments can share one Redis. ``clock`` is the service's time (UTC
     microseconds): live ingest refuses events too far ahead of it.
     """
-    cfg = settings.service
+    cfg, interop = settings.service, settings.interop
     owned: list[Any] = []
     if store is None:
         store = await open_store(settings)
@@ -77,10 +79,17 @@ async def build_service(
             maxlen=cfg.output_maxlen,
             namespace=namespace,
             max_message_bytes=cfg.max_message_bytes,
+            event_types=(*INPUT_EVENT_TYPES, *EXTRA_STREAMS) if interop.on else INPUT_EVENT_TYPES,
         )
         owned.append(bus)
     if adapters is None:
-        adapters = build_adapters(settings.adapters, redis_namespace=namespace)
+        on_redis = cfg.bus_url.startswith(("redis://", "rediss://", "unix://"))
+        adapters = build_adapters(
+            settings.adapters,
+            redis_namespace=namespace,
+            interop=interop,
+            enforcement_url=cfg.bus_url if on_redis else None,
+        )
     metrics = ServiceMetrics()
     hub = Broadcaster()
     relay = OutboxRelay(store, bus, adapters.writers, metrics)
@@ -110,6 +119,7 @@ async def build_service(
         max_message_bytes=cfg.max_message_bytes,
         clock=clock,
         max_future_skew_s=settings.ingest.max_future_skew_s,
+        translate=partial(translate, cfg=interop) if interop.on else None,
     )
     return FederationService(
         settings,

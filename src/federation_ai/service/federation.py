@@ -21,6 +21,7 @@ from federation_ai.adapters.base import outbox_kind
 from federation_ai.core import InvalidEvent, parse_event, policy_view
 from federation_ai.core.clock import ahead_of, too_far_ahead
 from federation_ai.core.timeutil import US_PER_SECOND, format_timestamp
+from federation_ai.service import enforcement
 from federation_ai.service.clock import wall_clock
 from federation_ai.service.read_port import ReadPort
 from federation_ai.store import PUBLISH
@@ -103,7 +104,9 @@ class FederationService:
         self._owned = owned  # the store and bus this service created (closed on stop)
         self.clock = clock  # live ingest's limit for future events, operator command stamps
         self._tasks: list[asyncio.Task[None]] = []
-        self._figures: dict[str, Any] = {"bus_lag": None, "bus_pending": None, "outbox": {}}
+        self._figures: dict[str, Any] = {
+            "bus_lag": None, "bus_pending": None, "outbox": {}, "enforcement": None,
+        }
         self.started_at: str | None = None
 
     # --- life cycle ---------------------------------------------------------------
@@ -113,6 +116,7 @@ class FederationService:
         accounts = await self.pipeline.load()
         await self.bus.start()
         await self._bootstrap_snapshots()
+        await enforcement.reconcile(self.settings, self.store, self.pipeline, self.adapters)
         await self.relay.recover()
         self.started_at = datetime.now(UTC).isoformat()
         self._spawn(self.runner.run(), "consumer")
@@ -260,6 +264,7 @@ class FederationService:
                 "publish_error": self.relay.publish_error,
             },
             "adapters": {name: h.as_dict() for name, h in self.relay.delivery.health.items()},
+            "enforcement": self._figures["enforcement"],
             "subscribers": self.hub.subscribers,
         }
 
@@ -297,6 +302,9 @@ class FederationService:
             self._figures["outbox"] = stats
             kinds = [PUBLISH, *(outbox_kind(n) for n in self.adapters.writers)]
             self.metrics.set_backlog(stats, kinds)
+        self._figures["enforcement"] = await enforcement.observe(
+            self.settings, self.pipeline, self.adapters
+        )
 
     async def _monitor(self) -> None:
         while True:

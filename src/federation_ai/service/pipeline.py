@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 import structlog
 
-from federation_ai.adapters.base import KINDS, ROUTES, outbox_kind, policy_update
+from federation_ai.adapters.base import (
+    KINDS,
+    ROUTES,
+    freeze_decision_id,
+    outbox_kind,
+    policy_update,
+)
 from federation_ai.core import (
     DUPLICATE,
     OUT_OF_ORDER,
@@ -325,6 +331,7 @@ class Pipeline:
         out = work.outbox
         trace = event.raw.get("trace_id")
         view: dict[str, Any] | None = None
+        freeze_id = freeze_decision_id(decisions)
         for d in decisions:
             if d["status"] != "applied":
                 continue
@@ -336,7 +343,7 @@ class Pipeline:
                     continue
                 if view is None:
                     view = policy_view(self.state.accounts[event.account_id], self.config)
-                update = policy_update(KINDS[name], d, view)
+                update = policy_update(KINDS[name], d, view, freeze_id=freeze_id)
                 if name in self._direct:
                     work.direct.append((self._direct[name], update))
                 else:

@@ -24,6 +24,7 @@ from federation_ai.service.clock import wall_clock
 from federation_ai.service.pipeline import AccountLimitError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from contextlib import AbstractAsyncContextManager
 
     from federation_ai.bus import BusMessage, EventBus, Outgoing
@@ -31,14 +32,20 @@ if TYPE_CHECKING:
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.pipeline import Pipeline
 
+    Translate = Callable[[BusMessage], BusMessage]
+
 log = structlog.get_logger("federation_ai.runner")
 RETRY_MIN_S = 0.2
 RETRY_MAX_S = 10.0
 
 
-def validate(msg: BusMessage) -> Event:
-    """The message as a core ``Event``; ``ValueError`` (incl. ``InvalidEvent``) says why not."""
-    return parse_event(envelope_to_event_dict(msg))
+def validate(msg: BusMessage, translate: Translate | None = None) -> Event:
+    """The message as a core ``Event``; ``ValueError`` (incl. ``InvalidEvent``) says why not.
+
+    ``translate`` (an interop profile) first maps a backend's own entry to the seed's
+    envelope; the message itself (its stream, for ack and dead letter) is unchanged.
+    """
+    return parse_event(envelope_to_event_dict(msg if translate is None else translate(msg)))
 
 
 class Publisher(Protocol):
@@ -68,7 +75,9 @@ class Runner:
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         clock: Clock = wall_clock,
         max_future_skew_s: float = 300.0,
+        translate: Translate | None = None,
     ) -> None:
+        self.translate = translate
         self.max_message_bytes = max_message_bytes
         # publishes committed decisions with the next read; without one, the pipeline's
         # own on_commit hook is expected to publish
@@ -149,7 +158,7 @@ class Runner:
                 await self._dead_letter(msg, reason, "too_large")
                 continue
             try:
-                event = validate(msg)
+                event = validate(msg, self.translate)
             except ValueError as exc:
                 await self._dead_letter(msg, reason_of(exc), "invalid")
                 continue

@@ -19,7 +19,7 @@ def propose(c: Ctx) -> list[Proposal]:
         out.append(emergency)
     elif c.day_closed:
         out.extend(_daily_review(c))
-    if c.event.event_type == HEALTH:
+    if c.event.event_type == HEALTH and "overall_status" in c.event.payload:
         out.extend(_mode_from_health(c))
     return out
 

@@ -4,6 +4,7 @@ import { Actions } from "./actions.js";
 import { call, followStream, savedKey, saveKey, takeKeyFromUrl } from "./api.js";
 import { renderChart } from "./chart.js";
 import { DecisionTable } from "./decisions.js";
+import { renderEnforcement } from "./enforcement.js";
 import { ROLES, renderRoles } from "./roles.js";
 import { DEFAULT_LIMITS, TRIGGER_WORDS, renderBanner, renderBars, renderIndicators } from "./status.js";
 import { $, debounce, el, throttle } from "./util.js";
@@ -110,6 +111,15 @@ async function refreshTimeline() {
   }
 }
 
+async function refreshEnforcement() {
+  try {
+    const status = await call("/status", { query: { limit: 1 } });
+    renderEnforcement($("#enforcement"), $("#enforcement-keys"), status.enforcement);
+  } catch (err) {
+    if (err.status !== 404) notify(`Could not read the service status: ${err.message}`);
+  }
+}
+
 async function refreshAccounts() {
   try {
     const { accounts } = await call("/accounts");
@@ -158,6 +168,7 @@ function startPolling() {
   state.timer = setInterval(() => {
     refreshPolicy();
     refreshTimeline();
+    refreshEnforcement();
   }, POLL_MS);
   state.stopStream = followStream(null, {
     onDecision,
@@ -181,7 +192,8 @@ function stopPolling() {
 }
 
 async function loadAccount() {
-  await Promise.all([refreshPolicy(), refreshLastByRole(), table.reload(state.account)]);
+  await Promise.all([refreshPolicy(), refreshLastByRole(), table.reload(state.account),
+    refreshEnforcement()]);
   renderAll();
   await refreshTimeline();
 }
