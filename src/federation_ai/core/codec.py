@@ -164,6 +164,7 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         ("pnl_usd", ("pnl",), _number, True),
         ("model_name", (), _string, False),
         ("exit_reason", (), _text, False),
+        ("opened_at", (), _timestamp, False),
     ),
     v.OPERATOR: (
         (
@@ -256,5 +257,7 @@ def parse_event(obj: Any) -> Event:
     payload = _payload(event_type, obj.get("payload"))
     if event_type == v.OPERATOR:
         _check_operator(payload)
+    elif event_type == v.TRADE and payload.get("opened_at", ts) > ts:
+        raise InvalidEvent("payload.opened_at", "must not be after the event's timestamp")
 
     return Event(event_type, event_id, account_id, ts, payload, obj)
