@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.config import ConfigError, CoreConfig, build_section
+from federation_ai.replay.config import ReplayConfig
+from federation_ai.report.config import ReportConfig
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_PREFIX = "FEDERATION_"
-_SERVICE_SECTIONS = ("service", "adapters")
+# Sections of the shell: they change no decision, so they are not in the config digest.
+_SERVICE_SECTIONS = ("service", "adapters", "report", "replay")
 
 
 def redact_url(url: str) -> str:
@@ -82,6 +85,8 @@ class Settings:
     core: CoreConfig = field(default_factory=CoreConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
     adapters: AdaptersConfig = field(default_factory=AdaptersConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    replay: ReplayConfig = field(default_factory=ReplayConfig)
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -134,4 +139,6 @@ def load_settings(
         core=core,
         service=build_section(ServiceConfig, service.get("service", {}), "service"),
         adapters=build_section(AdaptersConfig, service.get("adapters", {}), "adapters"),
+        report=build_section(ReportConfig, service.get("report", {}), "report"),
+        replay=build_section(ReplayConfig, service.get("replay", {}), "replay"),
     )

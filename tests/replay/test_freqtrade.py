@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from federation_ai.cli.main import app
 from federation_ai.core import parse_event
 from federation_ai.core.timeutil import parse_timestamp
 from federation_ai.replay.freqtrade import FreqtradeError, account_ids, load_result, read_freqtrade
@@ -16,6 +19,7 @@ from .freqtrade_fixture import DATA, JSON_STAMP, ZIP_STAMP, json_result, zip_res
 
 ZIP = DATA / f"backtest-result-{ZIP_STAMP}.zip"
 JSON = DATA / f"backtest-result-{JSON_STAMP}.json"
+runner = CliRunner()
 
 
 def events_of(path, **kw):
@@ -172,3 +176,48 @@ def test_equity_falling_to_zero_stops_with_the_reason(tmp_path):
     items = list(read_freqtrade(path))
     assert isinstance(items[-1][1], SourceError)
     assert "falls to -2000.0" in items[-1][1].reason
+
+
+# --- through the command line -------------------------------------------------------------
+
+
+def test_replay_of_a_freqtrade_zip_writes_the_governed_report(tmp_path):
+    result = runner.invoke(app, ["replay", str(ZIP), "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["settings"]["method_used"] == "trades"
+    strategies = zip_result()["strategy"]
+    for name, stats in strategies.items():
+        acct = report["accounts"][name]
+        assert acct["method"] == "trades"
+        assert acct["trades"]["count"] == acct["trades"]["with_opened_at"] == len(stats["trades"])
+        assert acct["trades"]["pnl_usd"] == pytest.approx(stats["profit_total_abs"])
+        assert acct["raw"]["start_equity"] == stats["starting_balance"]
+        assert acct["raw"]["final_equity"] == pytest.approx(stats["final_balance"])
+    assert {"report.html", "governed.csv", "decisions.jsonl"} <= {
+        p.name for p in tmp_path.iterdir()
+    }
+
+
+def test_replay_of_the_older_json_and_the_enter_tag_setting(tmp_path):
+    cfg = write(tmp_path, "f.toml", '[replay]\nfreqtrade_model_name = "enter_tag"\n')
+    result = runner.invoke(
+        app, ["replay", str(JSON), "--config", str(cfg), "--out", str(tmp_path / "o"), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "o" / "report.json").read_text())["accounts"]["SampleStrategy"]
+
+
+def test_cli_refuses_other_inputs_with_the_reason(tmp_path):
+    bad = write(tmp_path, "backtest-result.json", [{"pair": "BTC/USDT"}])
+    result = runner.invoke(app, ["replay", str(bad), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "old export format" in result.output
+    txt = write(tmp_path, "trades.txt", "x")
+    result = runner.invoke(app, ["replay", str(txt), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "freqtrade backtest result (.json or .zip)" in result.output
+    result = runner.invoke(app, ["replay", str(ZIP), "--trades", str(txt)])
+    assert result.exit_code == 2 and "--trades goes with an equity-curve CSV" in result.output
+    bad_setting = write(tmp_path, "f.toml", '[replay]\nfreqtrade_model_name = "tag"\n')
+    result = runner.invoke(app, ["replay", str(ZIP), "--config", str(bad_setting)])
+    assert result.exit_code == 2 and "replay.freqtrade_model_name" in result.output
+    assert not Path(tmp_path / "o").exists()
