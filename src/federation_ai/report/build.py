@@ -66,7 +66,9 @@ def _account(track: AccountTrack, rec: Recorder) -> tuple[dict[str, Any], dict[s
         tallies=tallies,
     )
     span = (track.last_ts or 0) - (track.first_ts or 0)
-    governed = figures(c.ts, c.governed, c.flow, track.last_ts, min_days, nav=series.gov_nav)
+    ends = (c.raw[0], c.raw[-1]) if c.ts else None
+    gov_ends = (c.governed[0], c.governed[-1]) if c.ts else None
+    governed = figures(c.ts, series.gov_nav, gov_ends, track.last_ts, min_days)
     governed["ruined_at"] = _ts(track.curve.ruined_at)
     body = {
         "method": track.method,
@@ -74,7 +76,7 @@ def _account(track: AccountTrack, rec: Recorder) -> tuple[dict[str, Any], dict[s
         "last_event": _ts(track.last_ts),
         "events": track.events,
         "snapshots": len(c),
-        "raw": figures(c.ts, c.raw, c.flow, track.last_ts, min_days, nav=series.raw_nav),
+        "raw": figures(c.ts, series.raw_nav, ends, track.last_ts, min_days),
         "governed": governed,
         "governance": _impact(track).to_json(_units(track.method)),
         "trades": _trades_json(track.trades),
@@ -109,19 +111,13 @@ def _total(rec: Recorder, tallies: dict[str, Tally]) -> dict[str, Any]:
         mode.update(t.time_in("mode"))
         profile.update(t.time_in("profile"))
     span = sum((t.last_ts or 0) - (t.first_ts or 0) for t in tracks)
-    series = curve.series()
-    raw = figures(curve.ts, curve.raw, curve.flow, last, min_days, nav=series.raw_nav)
-    governed = figures(curve.ts, curve.governed, curve.flow, last, min_days, nav=series.gov_nav)
-    if curve.ts:  # every account's first equity, not the first account's alone
-        raw["start_equity"] = sum(t.curve.curve.raw[0] for t in tracks if t.curve.curve.ts)
-        governed["start_equity"] = sum(
-            t.curve.curve.governed[0] for t in tracks if t.curve.curve.ts
-        )
+    raw = figures(curve.ts, curve.raw_nav, curve.raw_equity, last, min_days)
+    governed = figures(curve.ts, curve.gov_nav, curve.gov_equity, last, min_days)
     return {
         "method": rec.method,
         "accounts": len(tracks),
         "events": sum(t.events for t in tracks),
-        "snapshots": len(curve),
+        "snapshots": len(curve.ts),
         "raw": raw,
         "governed": governed,
         "governance": impact.to_json(_units(rec.method)),

@@ -48,7 +48,6 @@ class Curve:
     raw: array[float] = field(default_factory=_float_array)
     governed: array[float] = field(default_factory=_float_array)
     m: array[float] = field(default_factory=_float_array)  # in force after the snapshot
-    gov_flow: array[float] | None = None  # flows into the governed curve; None: ``flow``
     _series: Series | None = None
 
     def __len__(self) -> int:
@@ -58,7 +57,7 @@ class Curve:
         """NAV and drawdown of both curves, computed once the curve is complete."""
         if self._series is None or len(self._series.raw_nav) != len(self.ts):
             raw = nav_series(self.raw, self.flow)
-            gov = nav_series(self.governed, self.flow if self.gov_flow is None else self.gov_flow)
+            gov = nav_series(self.governed, self.flow)
             self._series = Series(raw, drawdowns(raw), gov, drawdowns(gov))
         return self._series
 

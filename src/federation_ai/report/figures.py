@@ -10,14 +10,15 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from federation_ai.core.timeutil import US_PER_DAY
-from federation_ai.report.curve import Curve
-from federation_ai.report.nav import drawdowns, nav_series
+from federation_ai.report.nav import max_drawdown, nav_step
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+
+    from federation_ai.report.curve import Curve
 
 
 def day_returns(ts: Sequence[int], nav: Sequence[float]) -> list[tuple[int, float]]:
@@ -55,42 +56,49 @@ def sharpe(returns: Sequence[float], min_days: int) -> float | None:
     return mean / sd * math.sqrt(365.0)
 
 
+FIGURES = (
+    "start_equity",
+    "final_equity",
+    "total_return",
+    "max_drawdown",
+    "sharpe",
+    "worst_day",
+    "closed_days",
+)
+
+
 def figures(
     ts: Sequence[int],
-    equity: Sequence[float],
-    flow: Sequence[float],
+    nav: Sequence[float],
+    equity: tuple[float, float] | None,
     last_event_ts: int | None,
     min_sharpe_days: int,
-    *,
-    nav: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """``nav`` is ``nav_series(equity, flow)`` where the caller has it already."""
-    if not ts:
-        return dict.fromkeys(
-            (
-                "start_equity",
-                "final_equity",
-                "total_return",
-                "max_drawdown",
-                "sharpe",
-                "worst_day",
-                "closed_days",
-            )
-        )
-    if nav is None:
-        nav = nav_series(equity, flow)
+    """The figures of a NAV series; ``equity`` is (start, final) equity."""
+    if not ts or equity is None:
+        return dict.fromkeys(FIGURES)
     days = day_returns(ts, nav)
     end_day = (last_event_ts if last_event_ts is not None else ts[-1]) // US_PER_DAY
     closed = [r for d, r in days if d < end_day]
     return {
         "start_equity": equity[0],
-        "final_equity": equity[-1],
+        "final_equity": equity[1],
         "total_return": nav[-1] - 1.0,
-        "max_drawdown": max(drawdowns(nav)),
+        "max_drawdown": max_drawdown(nav),
         "sharpe": sharpe(closed, min_sharpe_days),
         "worst_day": min(r for _, r in days),
         "closed_days": len(closed),
     }
+
+
+class Combined(NamedTuple):
+    """The accounts together: one point per snapshot of any account."""
+
+    ts: array[int]
+    raw_nav: array[float]
+    gov_nav: array[float]
+    raw_equity: tuple[float, float] | None  # (start, final)
+    gov_equity: tuple[float, float] | None
 
 
 def _points(i: int, c: Curve) -> Iterator[tuple[int, int, int]]:
@@ -98,30 +106,40 @@ def _points(i: int, c: Curve) -> Iterator[tuple[int, int, int]]:
         yield t, i, k
 
 
-def combine(curves: Sequence[Curve]) -> Curve:
-    """The accounts together: at each account's snapshot, the sum of every account's latest.
+def combine(curves: Sequence[Curve]) -> Combined:
+    """At each account's snapshot, the sum of every account's latest equity, flow-neutral.
 
-    An account's first snapshot enters the total as a deposit (new capital, not a gain).
-    Points are merged by timestamp, accounts in the given order on ties; ``m`` is left
-    empty (a multiplier belongs to one account).
+    An account's first snapshot enters the total as a deposit (new capital, not a gain);
+    the start equity is the sum of every account's first. Points are merged by timestamp,
+    accounts in the given order on ties.
     """
-    out = Curve(gov_flow=array("d"))
-    assert out.gov_flow is not None
+    ts, raw_nav, gov_nav = array("q"), array("d"), array("d")
     raw = [0.0] * len(curves)
     gov = [0.0] * len(curves)
     seen = [False] * len(curves)
     total_raw = total_gov = 0.0
-    streams = [_points(i, c) for i, c in enumerate(curves)]
-    for t, i, k in heapq.merge(*streams):
+    nav_r = nav_g = 1.0
+    for t, i, k in heapq.merge(*(_points(i, c) for i, c in enumerate(curves))):
         c = curves[i]
         e, g = c.raw[k], c.governed[k]
         flow, gov_flow = (c.flow[k], c.flow[k]) if seen[i] else (e, g)
+        before_r, before_g = total_raw, total_gov
         total_raw += e - raw[i]
         total_gov += g - gov[i]
         raw[i], gov[i], seen[i] = e, g, True
-        out.ts.append(t)
-        out.flow.append(flow)
-        out.gov_flow.append(gov_flow)
-        out.raw.append(total_raw)
-        out.governed.append(total_gov)
-    return out
+        if ts:
+            nav_r = nav_step(nav_r, before_r, total_raw, flow)
+            nav_g = nav_step(nav_g, before_g, total_gov, gov_flow)
+        ts.append(t)
+        raw_nav.append(nav_r)
+        gov_nav.append(nav_g)
+    if not ts:
+        return Combined(ts, raw_nav, gov_nav, None, None)
+    started = [c for c in curves if c.ts]
+    return Combined(
+        ts,
+        raw_nav,
+        gov_nav,
+        (sum(c.raw[0] for c in started), total_raw),
+        (sum(c.governed[0] for c in started), total_gov),
+    )

@@ -14,16 +14,32 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
+def nav_step(nav: float, previous: float, equity: float, flow: float) -> float:
+    """The NAV after a point of ``equity`` with ``flow``, the previous point being ``previous``."""
+    if previous <= 0.0 or equity <= 0.0:
+        return 0.0
+    return nav * (1.0 + (equity - flow - previous) / previous)
+
+
 def nav_series(equity: Sequence[float], flow: Sequence[float]) -> array[float]:
     out = array("d")
     nav = 1.0
     prev = 0.0
     for i, e in enumerate(equity):
         if i:
-            nav = 0.0 if prev <= 0.0 or e <= 0.0 else nav * (1.0 + (e - flow[i] - prev) / prev)
+            nav = nav_step(nav, prev, e, flow[i])
         out.append(nav)
         prev = e
     return out
+
+
+def max_drawdown(nav: Sequence[float]) -> float:
+    worst = peak = 0.0
+    for x in nav:
+        peak = max(peak, x)
+        if peak > 0.0:
+            worst = max(worst, 1.0 - x / peak)
+    return worst
 
 
 def drawdowns(nav: Sequence[float]) -> array[float]:
