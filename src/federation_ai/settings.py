@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.config import ConfigError, CoreConfig, build_section
 from federation_ai.interop.config import InteropConfig
+from federation_ai.replay.config import ReplayConfig
+from federation_ai.report.config import ReportConfig
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_PREFIX = "FEDERATION_"
-_SERVICE_SECTIONS = ("service", "adapters", "api", "ingest", "interop")
+_SERVICE_SECTIONS = ("service", "adapters", "api", "ingest", "interop", "report", "replay")
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 # Every event waits this long at most before it is decided: a lateness is for clock
 # skew between producers (milliseconds), not for events minutes late.
@@ -142,6 +144,8 @@ class Settings:
     api: ApiConfig = field(default_factory=ApiConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     interop: InteropConfig = field(default_factory=InteropConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    replay: ReplayConfig = field(default_factory=ReplayConfig)
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -200,4 +204,6 @@ def load_settings(
         api=build_section(ApiConfig, service.get("api", {}), "api"),
         ingest=ingest,
         interop=build_section(InteropConfig, service.get("interop", {}), "interop"),
+        report=build_section(ReportConfig, service.get("report", {}), "report"),
+        replay=build_section(ReplayConfig, service.get("replay", {}), "replay"),
     )

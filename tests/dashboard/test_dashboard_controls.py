@@ -133,7 +133,7 @@ def test_readable_at_800_px(page, server):
     server.snapshot(10_100.0)
     page.set_viewport_size({"width": 800, "height": 900})
     open_dashboard(page, server, "operator")
-    expect(page.locator("#chart svg")).to_be_visible()
+    expect(page.locator("#chart canvas")).to_be_visible()
     expect(page.locator("#ind-mode")).to_be_visible()
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 800

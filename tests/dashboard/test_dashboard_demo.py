@@ -43,10 +43,10 @@ def test_demo_run_screenshot(browser, demo_server, tmp_path):
         open_dashboard(page, demo_server, "admin")
         expect(page.locator("#stream-state")).to_have_attribute("data-state", "live")
         expect(page.locator("#decision-rows tr.row").nth(5)).to_be_attached(timeout=60_000)
-        expect(page.locator("#chart svg .nav-line")).to_be_attached(timeout=60_000)
+        expect(page.locator("#chart[data-points] canvas")).to_be_attached(timeout=60_000)
         expect(page.locator("#limit-bars .limit")).to_have_count(4)
         time.sleep(DEMO_SECONDS)  # let the feed write some history for the picture
-        expect(page.locator("#chart svg .nav-line")).to_be_attached()
+        expect(page.locator("#chart[data-points] canvas")).to_be_attached()
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
         target = Path(os.environ.get("DASHBOARD_SCREENSHOT") or tmp_path / "dashboard.png")
         target.parent.mkdir(parents=True, exist_ok=True)

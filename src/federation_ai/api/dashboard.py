@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from federation_ai.api import routes_console
 from federation_ai.api.page_headers import page_headers
 from federation_ai.dashboard import STATIC_DIR
+from federation_ai.vendor import UPLOT_DIR
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -49,4 +50,7 @@ def mount_dashboard(app: FastAPI) -> None:
     async def dashboard_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=_HEADERS)
 
+    # the chart library, vendored once for the dashboard and the replay report; mounted
+    # first so that /dashboard does not shadow it
+    app.mount("/dashboard/vendor/uplot", DashboardFiles(directory=UPLOT_DIR), name="uplot")
     app.mount("/dashboard", DashboardFiles(directory=STATIC_DIR), name="dashboard")

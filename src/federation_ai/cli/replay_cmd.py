@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from federation_ai.core import ConfigError
-from federation_ai.replay.runner import ReplayError, replay
-from federation_ai.replay.sources import open_source
+from federation_ai.replay.runner import OUTPUTS, ReplayError, replay
+from federation_ai.replay.sources import equity_from_trades, open_source
 from federation_ai.replay.summary import render
 from federation_ai.settings import load_settings
 
@@ -31,7 +32,10 @@ def register(app: typer.Typer) -> None:
             Path,
             typer.Argument(
                 metavar="INPUT",
-                help=".jsonl event log or equity-curve .csv",
+                help=(
+                    ".jsonl event log, equity-curve .csv or freqtrade backtest result "
+                    "(.zip or .json)"
+                ),
                 exists=True,
                 dir_okay=False,
             ),
@@ -49,16 +53,32 @@ def register(app: typer.Typer) -> None:
         ] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
     ) -> None:
-        """Replay recorded history; write decisions.jsonl, policy.json and timeline.csv."""
+        """Replay recorded history; write decisions, policy, timeline and the governed report.
+
+        Writes decisions.jsonl, policy.json, timeline.csv, report.json, governed.csv and
+        report.html (SPEC §11, §13).
+        """
         console = Console(stderr=False)
         err = Console(stderr=True)
         try:
             settings = load_settings(config)
-            items = open_source(input_path, trades)
+            items = open_source(
+                input_path, trades, freqtrade_model_name=settings.replay.freqtrade_model_name
+            )
         except (ConfigError, ValueError) as exc:
             err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
             raise typer.Exit(2) from None
-        show = not quiet and input_path.stat().st_size >= PROGRESS_MIN_BYTES
+        from_trades = equity_from_trades(input_path)
+        run = functools.partial(
+            replay,
+            items,
+            settings.core,
+            out,
+            skip_invalid=skip_invalid,
+            report=settings.report,
+            equity_from_trades=from_trades,
+        )
+        show = not quiet and not from_trades and input_path.stat().st_size >= PROGRESS_MIN_BYTES
         started = time.perf_counter()
         try:
             if show:
@@ -72,15 +92,9 @@ def register(app: typer.Typer) -> None:
                     transient=True,
                 ) as bar:
                     task = bar.add_task("replay", total=total)
-                    stats = replay(
-                        items,
-                        settings.core,
-                        out,
-                        skip_invalid=skip_invalid,
-                        progress=lambda n: bar.update(task, completed=n),
-                    )
+                    stats = run(progress=lambda n: bar.update(task, completed=n))
             else:
-                stats = replay(items, settings.core, out, skip_invalid=skip_invalid)
+                stats = run()
         except ReplayError as exc:
             err.print(
                 f"[red]error:[/red] {input_path}: line {exc.line}: {exc.reason}",
@@ -96,4 +110,5 @@ def register(app: typer.Typer) -> None:
         elapsed = time.perf_counter() - started
         if not quiet:
             render(stats, console, elapsed)
-            console.print(f"wrote {out}/decisions.jsonl, {out}/policy.json, {out}/timeline.csv")
+            names = ", ".join(f"{out}/{name}" for name in OUTPUTS)
+            console.print(f"wrote {names}", soft_wrap=True)

@@ -192,6 +192,7 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         ("pnl_usd", ("pnl",), _number, True),
         ("model_name", (), _name, False),
         ("exit_reason", (), _text, False),
+        ("opened_at", (), _timestamp, False),
     ),
     v.OPERATOR: (
         (
@@ -287,5 +288,7 @@ def parse_event(obj: Any) -> Event:
         _check_operator(payload)
     if event_type == v.HEALTH and "overall_status" not in payload and "ess_state" not in payload:
         raise InvalidEvent("payload.overall_status", "is required (or ess_state alone)")
+    if event_type == v.TRADE and payload.get("opened_at", ts) > ts:
+        raise InvalidEvent("payload.opened_at", "must not be after the event's timestamp")
 
     return Event(event_type, event_id, account_id, ts, payload, obj)

@@ -1,4 +1,5 @@
-"""Replay: run recorded history through the same core, writing decisions, policy and timeline.
+"""Replay: run recorded history through the same core, writing decisions, policy, timeline
+and the governed replay report (SPEC §13).
 
 Outputs are written to temporary files and renamed at the end, so a replay that
 stops on a bad line leaves nothing partial behind.
@@ -8,23 +9,35 @@ from __future__ import annotations
 
 import csv
 import json
+import time
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from federation_ai.core import CoreConfig, Event, FederationState, InvalidEvent, parse_event, step
+from federation_ai.core import (
+    AccountState,
+    CoreConfig,
+    Event,
+    FederationState,
+    InvalidEvent,
+    parse_event,
+    step,
+)
 from federation_ai.core.step import PROCESSED
 from federation_ai.core.timeutil import format_timestamp
 from federation_ai.core.view import policy_view
 from federation_ai.core.vocabulary import SNAPSHOT
+from federation_ai.replay.report_files import REPORT_OUTPUTS, write_report
 from federation_ai.replay.sources import Item, SourceError
+from federation_ai.report import Recorder, ReportConfig
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
 from typing import Any
 
-OUTPUTS = ("decisions.jsonl", "policy.json", "timeline.csv")
+OUTPUTS = ("decisions.jsonl", "policy.json", "timeline.csv", *REPORT_OUTPUTS)
 TIMELINE_HEADER = ("account_id", "timestamp", "nav", "dd", "mode", "profile", "tier", "frozen")
 MAX_NOTES = 1000
 
@@ -74,11 +87,17 @@ def replay(
     *,
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
+    report: ReportConfig | None = None,
+    equity_from_trades: bool = False,
 ) -> ReplayStats:
+    """Replay ``items``; ``equity_from_trades`` says the source rebuilt its equity from
+    trades, which makes ``report.method = "auto"`` govern by trades (SPEC §13)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = {name: out_dir / f".{name}.partial" for name in OUTPUTS}
+    report = report or ReportConfig()
+    recorder = Recorder(config, report, report.resolve_method(equity_from_trades))
     try:
-        stats = _run(items, config, tmp, skip_invalid, progress)
+        stats = _run(items, config, tmp, skip_invalid, progress, recorder=recorder)
     except BaseException:
         for path in tmp.values():
             path.unlink(missing_ok=True)
@@ -88,15 +107,33 @@ def replay(
     return stats
 
 
+def _timeline_row(a: AccountState, ts: int) -> tuple[str, ...]:
+    m, p = a.metrics, a.policy
+    return (
+        a.account_id,
+        format_timestamp(ts),
+        _fmt(m.nav),
+        _fmt(m.dd),
+        p.mode,
+        p.profile,
+        p.tier_name,
+        str(int(p.frozen)),
+    )
+
+
 def _run(
     items: Iterable[Item],
     config: CoreConfig,
     tmp: dict[str, Path],
     skip_invalid: bool,
     progress: Callable[[int], None] | None,
+    *,
+    recorder: Recorder,
 ) -> ReplayStats:
     stats = ReplayStats()
     state = FederationState()
+    step_ns = array("q")  # step latency: measured, so kept out of every deterministic output
+    clock = time.perf_counter_ns
     with (
         tmp["decisions.jsonl"].open("w", encoding="utf-8", newline="\n") as out,
         tmp["timeline.csv"].open("w", encoding="utf-8", newline="") as tl_fh,
@@ -113,13 +150,16 @@ def _run(
                 before = None
                 if acct is not None and acct.last_ts is not None:
                     before = (acct.last_ts, acct.policy.mode, acct.policy.profile)
+                started = clock()
                 result = step(state, event, config)
+                step_ns.append(clock() - started)
             except InvalidEvent as exc:
                 if not skip_invalid:
                     raise ReplayError(line, str(exc)) from None
                 stats.invalid += 1
                 stats.note(line, f"invalid: {exc}")
                 continue
+            recorder.observe(event, result, state)
             if result.outcome != PROCESSED:
                 if result.outcome == "duplicate":
                     stats.duplicates += 1
@@ -143,21 +183,9 @@ def _run(
                 if d.decision_type == "freeze" and d.status == "applied":
                     stats.freezes.append((d.account_id, d.timestamp, d.payload["triggers"]))
             if event.event_type == SNAPSHOT:
-                a = state.accounts[event.account_id]
-                m, p = a.metrics, a.policy
-                timeline.writerow(
-                    (
-                        a.account_id,
-                        format_timestamp(event.ts),
-                        _fmt(m.nav),
-                        _fmt(m.dd),
-                        p.mode,
-                        p.profile,
-                        p.tier_name,
-                        int(p.frozen),
-                    )
-                )
+                timeline.writerow(_timeline_row(state.accounts[event.account_id], event.ts))
     policies = {k: policy_view(a, config) for k, a in sorted(state.accounts.items())}
     tmp["policy.json"].write_text(json.dumps(policies, indent=2) + "\n", encoding="utf-8")
     stats.accounts = len(state.accounts)
+    write_report(recorder, step_ns, tmp)
     return stats

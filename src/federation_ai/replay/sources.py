@@ -1,4 +1,5 @@
-"""Replay inputs as a stream of ``(line, envelope)``: JSONL event logs and equity-curve CSVs.
+"""Replay inputs as a stream of ``(line, envelope)``: JSONL event logs, equity-curve CSVs
+and freqtrade backtest results (``replay.freqtrade``).
 
 A line that cannot be decoded yields ``(line, SourceError)`` so the caller decides
 whether to stop or skip. Nothing here reads the clock.
@@ -9,22 +10,18 @@ from __future__ import annotations
 import csv
 import heapq
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
+from federation_ai.replay.freqtrade import read_freqtrade
+from federation_ai.replay.items import Item, SourceError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-
-@dataclass(frozen=True, slots=True)
-class SourceError:
-    reason: str
-
-
-Item = tuple[int, dict[str, Any] | SourceError]
+__all__ = ["Item", "SourceError", "equity_from_trades", "open_source"]
 
 
 def _loads_jsonl(line: bytes) -> Any:
@@ -119,12 +116,24 @@ def read_equity_csv(path: Path, trades: Path | None = None) -> Iterator[Item]:
         yield lineno, env
 
 
-def open_source(path: Path, trades: Path | None = None) -> Iterator[Item]:
+def equity_from_trades(path: Path) -> bool:
+    """True for inputs whose equity the replay rebuilds from trades (freqtrade results)."""
+    return path.suffix.lower() in (".json", ".zip")
+
+
+def open_source(
+    path: Path, trades: Path | None = None, *, freqtrade_model_name: str = "strategy"
+) -> Iterator[Item]:
     suffix = path.suffix.lower()
+    if trades is not None and suffix != ".csv":
+        raise ValueError("--trades goes with an equity-curve CSV only")
     if suffix in (".jsonl", ".ndjson"):
-        if trades is not None:
-            raise ValueError("--trades goes with an equity-curve CSV, not a JSONL event log")
         return read_jsonl(path)
     if suffix == ".csv":
         return read_equity_csv(path, trades)
-    raise ValueError(f"unsupported input {path.name!r}: expected .jsonl or .csv")
+    if suffix in (".json", ".zip"):
+        return read_freqtrade(path, freqtrade_model_name)
+    raise ValueError(
+        f"unsupported input {path.name!r}: expected a .jsonl event log, an equity-curve .csv "
+        "or a freqtrade backtest result (.json or .zip)"
+    )

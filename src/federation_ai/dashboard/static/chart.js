@@ -1,119 +1,135 @@
-// NAV (line) and drawdown (area, below) over event time, in plain SVG, with marks for
-// freezes, unfreezes and mode changes.
+// NAV (line, left axis) and drawdown (area, right axis) over event time, drawn with the
+// vendored uPlot (loaded by index.html as the global `uPlot`), with the freeze limit as a
+// dashed line, frozen stretches shaded and marks for freezes, unfreezes and mode changes.
 
 import { pct, shortTime } from "./util.js";
 
-const NS = "http://www.w3.org/2000/svg";
-const MARK_CLASS = { freeze: "mark-freeze", unfreeze: "mark-unfreeze", mode_change: "mark-mode" };
+const COLOURS = {
+  nav: "#79c0ff", dd: "#e5534b", ddFill: "rgba(229, 83, 75, 0.30)", frozen: "rgba(229, 83, 75, 0.12)",
+  axis: "#8b949e", grid: "#222c36", freeze: "#e5534b", unfreeze: "#3fb950", mode_change: "#8b949e",
+};
+const HEIGHT = 260;
 
-function svg(tag, attrs = {}, text) {
-  const node = document.createElementNS(NS, tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-  if (text !== undefined) node.textContent = text;
-  return node;
+// What the draw hook reads: replaced on every render, so the chart itself is kept.
+let view = { marks: [], spans: [], freezeDrawdown: 0.1 };
+let chart = null;
+let chartRoot = null;
+
+function frozenSpans(marks, end) {
+  let frozenAt = null;
+  const spans = [];
+  for (const mark of marks) {
+    if (mark.kind === "freeze" && frozenAt === null) frozenAt = mark.t;
+    if (mark.kind === "unfreeze" && frozenAt !== null) {
+      spans.push([frozenAt, mark.t]);
+      frozenAt = null;
+    }
+  }
+  if (frozenAt !== null) spans.push([frozenAt, end]);
+  return spans;
 }
 
-function niceRange(lo, hi) {
-  if (lo === hi) return [lo - 0.005, hi + 0.005];
-  const pad = (hi - lo) * 0.08;
-  return [lo - pad, hi + pad];
+function drawOverlay(u) {
+  const ctx = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  const x = (t) => u.valToPos(t, "x", true);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  ctx.fillStyle = COLOURS.frozen;
+  for (const [a, b] of view.spans) {
+    const xa = Math.max(left, x(a));
+    const xb = Math.min(left + width, x(b));
+    if (xb > xa) ctx.fillRect(xa, top, xb - xa, height);
+  }
+  const yFreeze = u.valToPos(view.freezeDrawdown, "dd", true);
+  ctx.strokeStyle = COLOURS.freeze;
+  ctx.setLineDash([5 * devicePixelRatio, 3 * devicePixelRatio]);
+  ctx.beginPath();
+  ctx.moveTo(left, yFreeze);
+  ctx.lineTo(left + width, yFreeze);
+  ctx.stroke();
+  for (const mark of view.marks) {
+    ctx.strokeStyle = COLOURS[mark.kind] || COLOURS.axis;
+    ctx.setLineDash(mark.kind === "mode_change" ? [3 * devicePixelRatio, 3 * devicePixelRatio] : []);
+    ctx.lineWidth = (mark.kind === "mode_change" ? 1.5 : 2) * devicePixelRatio;
+    ctx.beginPath();
+    ctx.moveTo(x(mark.t), top);
+    ctx.lineTo(x(mark.t), top + height);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+function options(width) {
+  const axis = { stroke: COLOURS.axis, grid: { stroke: COLOURS.grid, width: 1 }, ticks: { stroke: COLOURS.grid } };
+  return {
+    width,
+    height: HEIGHT,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"),
+    legend: { show: true },
+    scales: {
+      x: { time: true },
+      nav: { auto: true },
+      // drawdown grows downwards from the top of the chart, to the freeze limit and past it
+      dd: { dir: -1, range: (u, lo, hi) => [0, Math.max(hi, view.freezeDrawdown) * 1.1] },
+    },
+    series: [
+      {},
+      { label: "NAV", scale: "nav", stroke: COLOURS.nav, width: 2, value: (u, v) => (v == null ? "n/a" : v.toFixed(4)) },
+      { label: "drawdown", scale: "dd", stroke: COLOURS.dd, fill: COLOURS.ddFill, width: 1, value: (u, v) => pct(v) },
+    ],
+    axes: [
+      axis,
+      { ...axis, scale: "nav", size: 56, values: (u, s) => s.map((v) => v.toFixed(3)) },
+      { ...axis, scale: "dd", side: 1, size: 56, grid: { show: false }, values: (u, s) => s.map((v) => `${(v * 100).toFixed(0)}%`) },
+    ],
+    hooks: { draw: [drawOverlay] },
+  };
+}
+
+function widthOf(root) {
+  return Math.max(320, Math.round(root.clientWidth || 600));
 }
 
 export function renderChart(root, summary, data, freezeDrawdown) {
   const points = data?.points || [];
-  root.replaceChildren();
   if (points.length < 2) {
+    chart?.destroy();
+    chart = null;
+    root.replaceChildren();
+    delete root.dataset.points;
     summary.textContent = "The chart appears after two portfolio snapshots.";
     return;
   }
-  const width = Math.max(320, Math.round(root.clientWidth || 600));
-  const height = 260;
-  const left = 52;
-  const right = 10;
-  const navTop = 12;
-  const navBottom = 150;
-  const ddTop = 172;
-  const ddBottom = 236;
-  const times = points.map((p) => new Date(p.timestamp).getTime());
-  const t0 = times[0];
-  const t1 = times[times.length - 1] === t0 ? t0 + 1 : times[times.length - 1];
-  const x = (t) => left + ((t - t0) / (t1 - t0)) * (width - left - right);
-  const navs = points.map((p) => p.nav);
-  const [n0, n1] = niceRange(Math.min(...navs), Math.max(...navs));
-  const yNav = (v) => navBottom - ((v - n0) / (n1 - n0)) * (navBottom - navTop);
-  const maxDd = Math.max(freezeDrawdown * 1.1, ...points.map((p) => p.drawdown));
-  const yDd = (v) => ddTop + (v / maxDd) * (ddBottom - ddTop);
+  const times = points.map((p) => new Date(p.timestamp).getTime() / 1000);
+  const marks = (data.marks || []).map((m) => ({ ...m, t: new Date(m.timestamp).getTime() / 1000 }))
+    .filter((m) => m.t >= times[0] && m.t <= times[times.length - 1]);
+  view = { marks, spans: frozenSpans(marks, times[times.length - 1]), freezeDrawdown };
+  const series = [times, points.map((p) => p.nav), points.map((p) => p.drawdown)];
+  if (chart && chartRoot === root) {
+    chart.setData(series);
+  } else {
+    chart?.destroy();
+    root.replaceChildren();
+    chart = new uPlot(options(widthOf(root)), series, root);
+    chartRoot = root;
+    new ResizeObserver(() => chart && chartRoot === root && chart.setSize({ width: widthOf(root), height: HEIGHT }))
+      .observe(root);
+  }
 
-  const chart = svg("svg", {
-    viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
-    "aria-labelledby": "chart-title", class: "navchart",
-  });
   const last = points[points.length - 1];
   const worst = Math.max(...points.map((p) => p.drawdown));
-  const title = `NAV from ${navs[0].toFixed(4)} to ${last.nav.toFixed(4)} over ${points.length} ` +
-    `snapshots; drawdown now ${pct(last.drawdown)}, worst ${pct(worst)}`;
-  chart.append(svg("title", { id: "chart-title" }, title));
-
-  // axes and grid
-  chart.append(svg("line", { x1: left, x2: width - right, y1: navBottom, y2: navBottom, class: "axis" }));
-  chart.append(svg("line", { x1: left, x2: width - right, y1: ddTop, y2: ddTop, class: "axis" }));
-  for (const v of [n0 + (n1 - n0) * 0.1, (n0 + n1) / 2, n1 - (n1 - n0) * 0.1]) {
-    chart.append(svg("line", { x1: left, x2: width - right, y1: yNav(v), y2: yNav(v), class: "grid" }));
-    chart.append(svg("text", { x: left - 4, y: yNav(v) + 4, class: "tick", "text-anchor": "end" }, v.toFixed(3)));
-  }
-  chart.append(svg("text", { x: left, y: navTop - 2, class: "tick" }, "NAV"));
-  chart.append(svg("text", { x: left - 4, y: ddTop + 10, class: "tick", "text-anchor": "end" }, "DD 0%"));
-  const yFreeze = yDd(freezeDrawdown);
-  chart.append(svg("line", { x1: left, x2: width - right, y1: yFreeze, y2: yFreeze, class: "freeze-line" }));
-  chart.append(svg("text", { x: left - 4, y: yFreeze + 4, class: "tick", "text-anchor": "end" },
-    `${Math.round(freezeDrawdown * 100)}%`));
-  chart.append(svg("text", { x: left, y: height - 4, class: "tick" }, shortTime(points[0].timestamp)));
-  chart.append(svg("text", { x: width - right, y: height - 4, class: "tick", "text-anchor": "end" },
-    shortTime(last.timestamp)));
-
-  // frozen stretches: from each freeze to the next unfreeze (or the end)
-  let frozenAt = null;
-  const spans = [];
-  for (const mark of data.marks || []) {
-    const t = new Date(mark.timestamp).getTime();
-    if (mark.kind === "freeze" && frozenAt === null) frozenAt = t;
-    if (mark.kind === "unfreeze" && frozenAt !== null) {
-      spans.push([frozenAt, t]);
-      frozenAt = null;
-    }
-  }
-  if (frozenAt !== null) spans.push([frozenAt, t1]);
-  for (const [a, b] of spans) {
-    const xa = x(Math.max(a, t0));
-    const xb = x(Math.min(b, t1));
-    if (xb <= xa) continue;
-    chart.append(svg("rect", { x: xa, y: navTop, width: xb - xa, height: ddBottom - navTop, class: "frozen-span" }));
-  }
-
-  // marks
-  for (const mark of data.marks || []) {
-    const t = new Date(mark.timestamp).getTime();
-    if (t < t0 || t > t1) continue;
-    const g = svg("g", { class: `mark ${MARK_CLASS[mark.kind] || ""}`, "data-kind": mark.kind });
-    g.append(svg("line", { x1: x(t), x2: x(t), y1: navTop, y2: ddBottom }));
-    g.append(svg("title", {}, `${shortTime(mark.timestamp)} ${mark.label} (${mark.role})`));
-    chart.append(g);
-  }
-
-  // drawdown area
-  const area = [`M${x(times[0])},${ddTop}`];
-  points.forEach((p, i) => area.push(`L${x(times[i]).toFixed(1)},${yDd(p.drawdown).toFixed(1)}`));
-  area.push(`L${x(times[times.length - 1])},${ddTop}Z`);
-  chart.append(svg("path", { d: area.join(" "), class: "dd-area" }));
-
-  // NAV line
-  const line = points
-    .map((p, i) => `${i ? "L" : "M"}${x(times[i]).toFixed(1)},${yNav(p.nav).toFixed(1)}`)
-    .join(" ");
-  chart.append(svg("path", { d: line, class: "nav-line" }));
-
-  root.append(chart);
-  const counts = (data.marks || []).reduce((acc, m) => ({ ...acc, [m.kind]: (acc[m.kind] || 0) + 1 }), {});
+  const title = `NAV from ${points[0].nav.toFixed(4)} to ${last.nav.toFixed(4)} over ${points.length} ` +
+    `snapshots, ${shortTime(points[0].timestamp)} to ${shortTime(last.timestamp)}; drawdown now ` +
+    `${pct(last.drawdown)}, worst ${pct(worst)}`;
+  root.setAttribute("role", "img");
+  root.setAttribute("aria-label", title);
+  root.dataset.points = String(points.length);
+  root.dataset.marks = String(marks.length);
+  const counts = marks.reduce((acc, m) => ({ ...acc, [m.kind]: (acc[m.kind] || 0) + 1 }), {});
   summary.textContent = `${title}. Marks: ${counts.freeze || 0} freeze(s) (red), ` +
-    `${counts.unfreeze || 0} unfreeze(s) (green), ${counts.mode_change || 0} mode change(s) (grey).`;
+    `${counts.unfreeze || 0} unfreeze(s) (green), ${counts.mode_change || 0} mode change(s) (grey); ` +
+    `dashed red line: the ${Math.round(freezeDrawdown * 100)}% freeze limit.`;
 }

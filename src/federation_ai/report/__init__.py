@@ -1,0 +1,22 @@
+"""Governed replay (SPEC §13): what the federation's decisions would have done.
+
+Pure computation over the replay's steps, standard library only: the
+:class:`Recorder` consumes each (event, step result, state) of a replay, and
+:func:`build_report` turns what it kept into ``report.json``'s figures and KPIs.
+"""
+
+from federation_ai.report.build import build_report
+from federation_ai.report.config import ReportConfig
+from federation_ai.report.exposure import Exposure, Multiplier
+from federation_ai.report.recorder import Recorder
+from federation_ai.report.rows import GOVERNED_HEADER, governed_rows
+
+__all__ = [
+    "GOVERNED_HEADER",
+    "Exposure",
+    "Multiplier",
+    "Recorder",
+    "ReportConfig",
+    "build_report",
+    "governed_rows",
+]

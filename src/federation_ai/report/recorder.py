@@ -1,0 +1,46 @@
+"""The governed replay's one input: every step of the replay, as (event, step result, state).
+
+The replay loop hands each step to :meth:`Recorder.observe` after ``step`` returns;
+the recorder reads the account's effective policy *after* the step and never changes
+it. Everything it derives for a period comes from events at or before that period, so
+the governed figures never look ahead (SPEC §13).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from federation_ai.core.state import Policy
+from federation_ai.core.step import PROCESSED
+from federation_ai.report.exposure import Multiplier
+from federation_ai.report.track import AccountTrack
+
+if TYPE_CHECKING:
+    from federation_ai.core.codec import Event
+    from federation_ai.core.config import CoreConfig
+    from federation_ai.core.state import FederationState
+    from federation_ai.core.step import StepResult
+    from federation_ai.report.config import ReportConfig
+
+
+class Recorder:
+    def __init__(self, cfg: CoreConfig, report: ReportConfig, method: str) -> None:
+        self.config = cfg
+        self.report = report
+        self.method = method
+        self.multiplier = Multiplier(cfg, report.baseline_profile)
+        self._initial = self.multiplier.of(Policy.initial(cfg))
+        self.accounts: dict[str, AccountTrack] = {}
+
+    def observe(self, event: Event, result: StepResult, state: FederationState) -> None:
+        """One step of the replay; steps that did not process their event are ignored."""
+        if result.outcome != PROCESSED:
+            return
+        track = self.accounts.get(event.account_id)
+        if track is None:
+            track = AccountTrack.new(event.account_id, self.method, self._initial)
+            self.accounts[event.account_id] = track
+        key = self.multiplier.key(state.accounts[event.account_id].policy)
+        after = track.exposure if key == track.exposure_key else self.multiplier.exposure(key)
+        track.exposure_key = key
+        track.observe(event, result.decisions, after, self.multiplier)

@@ -1,0 +1,158 @@
+"""What the report keeps of one account while the replay runs: fed one step at a time."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from federation_ai.core.decisions import APPLIED
+from federation_ai.core.vocabulary import CRITICAL, PROFILE_LEVEL, SNAPSHOT, TRADE
+from federation_ai.report.accuracy import Scored, direction
+from federation_ai.report.config import TRADES
+from federation_ai.report.curve import GovernedCurve
+from federation_ai.report.impact import Impact
+
+if TYPE_CHECKING:
+    from federation_ai.core.codec import Event
+    from federation_ai.core.decisions import Decision
+    from federation_ai.report.exposure import Exposure, Key, Multiplier
+
+BEFORE_ANY_EVENT: Final = -(2**62)
+MAX_TIMELINE: Final = 2000  # decisions kept per account for the HTML timeline
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    ts: int
+    role: str
+    decision_type: str
+    status: str
+    reason: str
+
+
+@dataclass(slots=True)
+class TradeStats:
+    count: int = 0
+    pnl_usd: float = 0.0
+    wins: int = 0
+    losses: int = 0
+    with_opened_at: int = 0
+    governed: Impact = field(default_factory=Impact)  # the trades with ``opened_at``
+
+    def merge(self, other: TradeStats) -> None:
+        self.count += other.count
+        self.pnl_usd += other.pnl_usd
+        self.wins += other.wins
+        self.losses += other.losses
+        self.with_opened_at += other.with_opened_at
+        self.governed.merge(other.governed)
+
+
+@dataclass(slots=True)
+class AccountTrack:
+    account_id: str
+    method: str
+    exposure: Exposure  # after the last event
+    curve: GovernedCurve
+    exposure_key: Key | None = None  # what ``exposure`` was computed from
+    change_ts: list[int] = field(default_factory=list)  # when the exposure changed
+    changes: list[Exposure] = field(default_factory=list)
+    m_after_snapshot: float = 1.0  # in force after the last snapshot: the next interval's m
+    first_ts: int | None = None
+    last_ts: int | None = None
+    events: int = 0
+    decisions: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    freezes: int = 0
+    upgrades: int = 0
+    emergency_downgrades: int = 0
+    scored: list[Scored] = field(default_factory=list)
+    trades: TradeStats = field(default_factory=TradeStats)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    timeline_dropped: int = 0
+
+    @classmethod
+    def new(cls, account_id: str, method: str, initial: Exposure) -> AccountTrack:
+        track = cls(account_id, method, initial, GovernedCurve(method))
+        track.change_ts.append(BEFORE_ANY_EVENT)
+        track.changes.append(initial)
+        return track
+
+    def time_in(self, attr: str) -> Counter[str]:
+        """Microseconds in each value of an exposure field (``mode``, ``profile``) between the
+        account's first and last event: the value in force after an event counts until the
+        next one."""
+        out: Counter[str] = Counter()
+        if self.first_ts is None or self.last_ts is None:
+            return out
+        starts = [max(t, self.first_ts) for t in self.change_ts]
+        for start, end, exp in zip(starts, [*starts[1:], self.last_ts], self.changes, strict=True):
+            out[str(getattr(exp, attr))] += end - start
+        return +out  # without the zero spans
+
+    def exposure_before(self, ts: int) -> Exposure:
+        """The exposure after every event of the account strictly before ``ts``."""
+        return self.changes[bisect_left(self.change_ts, ts) - 1]
+
+    def observe(
+        self, event: Event, decisions: list[Decision], after: Exposure, mult: Multiplier
+    ) -> None:
+        ts = event.ts
+        before = self.exposure
+        if self.last_ts is None:
+            self.first_ts = ts
+        self.last_ts = ts
+        self.events += 1
+        for d in decisions:
+            self._decision(ts, d, before)
+        if after != before:
+            self.exposure = after
+            self.change_ts.append(ts)
+            self.changes.append(after)
+        if event.event_type == SNAPSHOT:
+            p = event.payload
+            flow = p.get("net_flow", 0.0)
+            self.curve.on_snapshot(ts, p["total_equity"], flow, self.m_after_snapshot, after.m)
+            self.m_after_snapshot = after.m
+        elif event.event_type == TRADE:
+            self._trade(event, mult)
+
+    def _trade(self, event: Event, mult: Multiplier) -> None:
+        p = event.payload
+        pnl = p["pnl_usd"]
+        t = self.trades
+        t.count += 1
+        t.pnl_usd += pnl
+        t.wins += pnl > 0
+        t.losses += pnl < 0
+        opened_at = p.get("opened_at")
+        if opened_at is None:
+            return  # not governed: m = 1
+        m = mult.for_trade(self.exposure_before(opened_at), p["symbol"])
+        t.with_opened_at += 1
+        t.governed.add(m, pnl)
+        if self.method == TRADES:
+            self.curve.on_trade(m, pnl)
+
+    def _decision(self, ts: int, d: Decision, before: Exposure) -> None:
+        self.decisions[(d.role_source, d.decision_type, d.status)] += 1
+        if len(self.timeline) < MAX_TIMELINE:
+            self.timeline.append(
+                TimelineEntry(ts, d.role_source, d.decision_type, d.status, d.reason)
+            )
+        else:
+            self.timeline_dropped += 1
+        way = direction(d, before.tier)
+        if way is not None:
+            self.scored.append(Scored(ts, d.role_source, way))
+        if d.status != APPLIED:
+            return
+        if d.decision_type == "freeze":
+            self.freezes += 1
+        elif d.decision_type == "capital_profile":
+            p = d.payload
+            if PROFILE_LEVEL[p["profile"]] > PROFILE_LEVEL[p["previous_profile"]]:
+                self.upgrades += 1
+            elif d.role_source == "ceo" and d.priority == CRITICAL:
+                self.emergency_downgrades += 1
