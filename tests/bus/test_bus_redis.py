@@ -93,3 +93,48 @@ async def test_reading_and_publishing_survive_a_redis_that_lost_its_scripts(
     assert await bus.publish_decisions([decision(2)]) == 0  # loaded once, still idempotent
     entries = await bus.read_stream(DECISION_STREAM)
     assert [json.loads(f["payload"])["decision_id"] for _, f in entries] == ["dec-1", "dec-2"]
+
+
+async def _add(redis, key: str, n: int) -> list[str]:
+    return [await redis.xadd(key, {"event_type": SNAP, "payload": json.dumps(
+        {"event_id": f"e-{n}-{i}", "total_equity": 1.0})}) for i in range(3)]
+
+
+async def test_entries_a_read_delivered_while_its_reply_was_lost_come_back_first(redis_backend):
+    """A read that timed out may still run later (the request was in flight): its entries
+    are then pending under this consumer, unseen. The next read returns them before
+    anything newer, so nothing waits for the claim time and nothing overtakes them."""
+    redis = redis_backend.redis
+    key = redis_backend.namespace + stream_key(SNAP)
+    bus = await redis_backend.started("c1", event_types=[SNAP])
+    first = await _add(redis, key, 1)
+    assert [m.message_id for m in await bus.fetch(block_ms=0)] == first
+    lost = await _add(redis, key, 2)
+    # the stale request runs now, as this consumer; its reply goes nowhere
+    await redis.xreadgroup(group_name(SNAP), "c1", {key: ">"}, count=10)
+    newer = await _add(redis, key, 3)
+    got = [m.message_id for m in await bus.fetch(block_ms=0, ack=[])]
+    assert got == lost + newer
+
+
+async def test_after_a_failed_read_the_consumer_takes_back_what_it_held(redis_backend):
+    """A read that fails resets the read-ahead: held entries and anything the failed read
+    delivered come back from this consumer's pending list, in order, before new ones."""
+    redis = redis_backend.redis
+    key = redis_backend.namespace + stream_key(SNAP)
+    bus = await redis_backend.started("c1", event_types=[SNAP])
+    first = await _add(redis, key, 1)
+    assert [m.message_id for m in await bus.fetch(block_ms=0)] == first
+
+    async def broken(*_args, **_kw):
+        raise ConnectionError("connection reset")
+
+    real, bus._read_new = bus._read_new, broken
+    with pytest.raises(ConnectionError):
+        await bus.fetch(block_ms=0)
+    bus._read_new = real
+    # not acknowledged: the first entries come back first (a redelivery), then new ones
+    later = await _add(redis, key, 2)
+    got = [m.message_id for m in await bus.fetch(block_ms=0)]
+    assert got == first
+    assert [m.message_id for m in await bus.fetch(block_ms=0)] == later

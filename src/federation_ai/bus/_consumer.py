@@ -126,6 +126,19 @@ class ConsumerCore(ABC):
         self._next_claim_at = float("-inf")  # claim scans run every claim_idle_ms / 2
         self._acks: list[BusMessage] = []  # to acknowledge with the next read
         self._outgoing: Outgoing | None = None  # to publish with the next read
+        # per stream, the newest entry id this consumer has received (from reads of new
+        # or own pending entries): a backend whose read may run with its reply lost
+        # returns this consumer's pending entries after it first (see redis_scripts)
+        self._last_seen: dict[str, str] = {}
+
+    def _saw(self, batches: Batches) -> None:
+        for event_type, msgs in batches.items():
+            if not msgs:
+                continue
+            newest = max(msgs, key=_key).message_id
+            known = self._last_seen.get(event_type)
+            if known is None or entry_id_key(newest) > entry_id_key(known):
+                self._last_seen[event_type] = newest
 
     @abstractmethod
     async def start(self) -> None:
@@ -159,12 +172,25 @@ class ConsumerCore(ABC):
         except Exception as exc:
             if not self._is_nogroup(exc):
                 self._outgoing = None
+                self._take_back()
                 raise
             await self.start()
             out = []
         if (outgoing := self._take_outgoing()) is not None:  # the read did not take it
             outgoing.added = await self.publish_decisions(outgoing.decisions)
         return out
+
+    def _take_back(self) -> None:
+        """After a failed read: the next fetch first re-reads this consumer's pending entries.
+
+        The read may have been executed with its reply lost (a connection reset or a
+        timeout): its entries are then pending under this consumer, unseen. Entries read
+        ahead and held are pending too and come back the same way, in entry-id order,
+        before anything new; acknowledgements still waiting are kept.
+        """
+        acks = self._acks
+        self._reset_consumer_state()
+        self._acks = acks
 
     def _take_outgoing(self) -> Outgoing | None:
         outgoing, self._outgoing = self._outgoing, None
@@ -203,11 +229,13 @@ class ConsumerCore(ABC):
             idle = not out and not any(self._held.values())
             out.extend(await self._fetch_new(room, max_count, block_ms if idle else 0))
         await self._flush_acks()
-        out.sort(key=_key)
-        return out
+        # an entry claimed above may also come back as one of this consumer's own
+        unique = {(m.event_type, m.message_id): m for m in reversed(out)}
+        return sorted(unique.values(), key=_key)
 
     async def _fetch_own(self, max_count: int) -> list[BusMessage]:
         batches = await self._read_own(dict(self._recover), max_count)
+        self._saw(batches)
         full = [s for s, msgs in batches.items() if len(msgs) >= max_count]
         ready, kept = merge_in_order(batches, full, max_count)
         for event_type in list(self._recover):
@@ -251,6 +279,7 @@ class ConsumerCore(ABC):
         if readable:
             acks = await self._flush_acks(keep=readable)
             fresh = await self._read_new(readable, count, block_ms, acks, self._take_outgoing())
+            self._saw(fresh)
         now = self._clock()
         open_streams = [et for et in self.event_types if et not in readable]
         batches: Batches = {}

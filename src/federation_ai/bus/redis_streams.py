@@ -15,6 +15,8 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError
 
 from federation_ai.bus._consumer import Batches, ConsumerCore
@@ -43,6 +45,31 @@ if TYPE_CHECKING:
     from federation_ai.bus.base import Outgoing
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_SOCKET_TIMEOUT_S = 5.0
+DEFAULT_CONNECT_TIMEOUT_S = 2.0
+
+
+def connect(
+    url: str,
+    *,
+    socket_timeout_s: float | None = DEFAULT_SOCKET_TIMEOUT_S,
+    connect_timeout_s: float | None = DEFAULT_CONNECT_TIMEOUT_S,
+    decode_responses: bool = True,
+) -> Redis:
+    """A client whose every command is bounded and tried once.
+
+    A hung connection raises ``TimeoutError`` after ``socket_timeout_s``. The client
+    does not retry by itself (its default would resend a read script up to ten times):
+    the consumer retries, and after a failed read it first takes back what the read
+    may have delivered (see ``ConsumerCore.fetch``).
+    """
+    return Redis.from_url(
+        url,
+        decode_responses=decode_responses,
+        socket_timeout=socket_timeout_s,
+        socket_connect_timeout=connect_timeout_s,
+        retry=Retry(NoBackoff(), 0),
+    )
 
 Raw = list[tuple[str, dict[str, str]]]
 
@@ -61,10 +88,11 @@ def _entries(raw: Any) -> Raw:
 
 
 def _flat_entries(raw: Any) -> Raw:
-    """Entries as a script returns them: ``[id, [field, value, ...]]``."""
+    """Entries as a script returns them: ``[id, [field, value, ...]]`` (a trimmed
+    entry, pending but deleted, has no fields)."""
     return [
         (_s(entry_id), {_s(k): _s(v) for k, v in zip(flat[::2], flat[1::2], strict=True)})
-        for entry_id, flat in raw or []
+        for entry_id, flat in ((e[0], e[1] if len(e) > 1 and e[1] else []) for e in raw or [])
     ]
 
 
@@ -92,11 +120,15 @@ class RedisStreamsBus(ConsumerCore):
         dedup_ttl_ms: int = DEFAULT_DEDUP_TTL_MS,
         dlq_maxlen: int = DEFAULT_DLQ_MAXLEN,
         group_start_id: str = DEFAULT_GROUP_START_ID,
+        socket_timeout_s: float | None = DEFAULT_SOCKET_TIMEOUT_S,
+        connect_timeout_s: float | None = DEFAULT_CONNECT_TIMEOUT_S,
     ) -> None:
         super().__init__(consumer, event_types, claim_idle_ms)
         self._owns_client = isinstance(client, str)
         self.redis: Redis = (
-            Redis.from_url(client, decode_responses=True) if isinstance(client, str) else client
+            connect(client, socket_timeout_s=socket_timeout_s, connect_timeout_s=connect_timeout_s)
+            if isinstance(client, str)
+            else client
         )
         self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
         self.namespace = namespace
@@ -159,7 +191,7 @@ class RedisStreamsBus(ConsumerCore):
         args: list[EncodableT] = [len(keys), self.consumer, count]
         for et in event_types:
             done = [m.message_id for m in acks.get(et, ())]
-            args.extend((group_name(et), len(done), *done))
+            args.extend((group_name(et), self._last_seen.get(et, "0-0"), len(done), *done))
         if publish is not None:
             self._publish_args(publish.decisions, keys, args)
         try:
@@ -268,6 +300,9 @@ class RedisStreamsBus(ConsumerCore):
 
     async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
         return _s(await self.redis.xadd(self._stream(event_type), dict(fields)))  # type: ignore[arg-type]
+
+    async def ping(self) -> None:
+        await self.redis.ping()
 
     async def pending_count(self) -> int:
         async with self.redis.pipeline(transaction=False) as pipe:
