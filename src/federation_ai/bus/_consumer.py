@@ -172,25 +172,12 @@ class ConsumerCore(ABC):
         except Exception as exc:
             if not self._is_nogroup(exc):
                 self._outgoing = None
-                self._take_back()
                 raise
             await self.start()
             out = []
         if (outgoing := self._take_outgoing()) is not None:  # the read did not take it
             outgoing.added = await self.publish_decisions(outgoing.decisions)
         return out
-
-    def _take_back(self) -> None:
-        """After a failed read: the next fetch first re-reads this consumer's pending entries.
-
-        The read may have been executed with its reply lost (a connection reset or a
-        timeout): its entries are then pending under this consumer, unseen. Entries read
-        ahead and held are pending too and come back the same way, in entry-id order,
-        before anything new; acknowledgements still waiting are kept.
-        """
-        acks = self._acks
-        self._reset_consumer_state()
-        self._acks = acks
 
     def _take_outgoing(self) -> Outgoing | None:
         outgoing, self._outgoing = self._outgoing, None
@@ -278,7 +265,13 @@ class ConsumerCore(ABC):
         fresh: Batches = {}
         if readable:
             acks = await self._flush_acks(keep=readable)
-            fresh = await self._read_new(readable, count, block_ms, acks, self._take_outgoing())
+            try:
+                fresh = await self._read_new(readable, count, block_ms, acks, self._take_outgoing())
+            except BaseException:
+                # The read may not have run: its acknowledgements go with the next one (the
+                # entries it may have delivered come back with it: see redis_scripts).
+                self._acks.extend(m for msgs in acks.values() for m in msgs)
+                raise
             self._saw(fresh)
         now = self._clock()
         open_streams = [et for et in self.event_types if et not in readable]
