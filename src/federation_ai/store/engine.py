@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from federation_ai.store.models import UnsupportedDatabaseError
@@ -89,7 +90,12 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(
+    busy_ms: int, path: Path | None, dbapi_connection: Any, record: Any
+) -> None:
+    # SQLite opens a file it cannot write read-only, and the connection stays so after
+    # the file is writable again: noted here, replaced at checkout (_sqlite_on_checkout).
+    record.info["writable"] = path is None or os.access(path, os.W_OK)
     # Let SQLAlchemy's "begin" hook emit BEGIN itself (the sqlite3 module would
     # otherwise start transactions lazily and commit around DDL).
     dbapi_connection.isolation_level = None
@@ -100,6 +106,11 @@ def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, _record: Any) -> Non
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     finally:
         cursor.close()
+
+
+def _sqlite_on_checkout(path: Path, _dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    if not record.info.get("writable", True) and os.access(path, os.W_OK):
+        raise DisconnectionError("the SQLite file is writable again: a fresh connection")
 
 
 def _sqlite_on_begin(connection: Connection) -> None:
@@ -116,7 +127,10 @@ def create_engine(url: str | URL, timeouts: StoreTimeouts = DEFAULT_TIMEOUTS) ->
     if target.get_backend_name() == "sqlite":
         engine = create_async_engine(target, **common)
         busy_ms = round(timeouts.sqlite_busy_s * 1000)
-        event.listen(engine.sync_engine, "connect", partial(_sqlite_on_connect, busy_ms))
+        path = sqlite_file(target)
+        event.listen(engine.sync_engine, "connect", partial(_sqlite_on_connect, busy_ms, path))
+        if path is not None:
+            event.listen(engine.sync_engine, "checkout", partial(_sqlite_on_checkout, path))
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
     connect_args: dict[str, Any] = {"timeout": timeouts.connect_s}
@@ -140,5 +154,12 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
     """
     async with engine.connect() as conn:
         await conn.execution_options(**{WRITE_OPTION: True})
-        async with conn.begin():
-            yield conn
+        try:
+            async with conn.begin():
+                yield conn
+        except OperationalError:
+            if engine.dialect.name == "sqlite":
+                # A SQLite connection opened while the file was read-only stays read-only
+                # after the file is writable again: a failed write gets a fresh one.
+                await conn.invalidate()
+            raise
