@@ -27,6 +27,20 @@ def redact_url(url: str) -> str:
     return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
+_POSITIVE_SECONDS = (
+    "retry_max_s",
+    "redis_timeout_s",
+    "redis_connect_timeout_s",
+    "db_connect_timeout_s",
+    "db_command_timeout_s",
+    "sqlite_busy_timeout_s",
+    "auth_lookup_timeout_s",
+    "health_probe_s",
+    "health_stall_s",
+    "health_log_every_s",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
     bus_url: str = "memory://"
@@ -42,6 +56,26 @@ class ServiceConfig:
     metrics_public: bool = True
     max_body_bytes: int = 65_536
     log_level: str = "INFO"
+    # failing dependencies (docs/service.md, "Honest health")
+    retry_max_s: float = 0.5  # longest wait before a failed batch or publish is tried again
+    redis_timeout_s: float = 5.0  # socket timeout of every bus command (above block_ms)
+    redis_connect_timeout_s: float = 2.0
+    db_connect_timeout_s: float = 5.0
+    db_command_timeout_s: float = 10.0  # PostgreSQL statements of the service
+    sqlite_busy_timeout_s: float = 5.0  # how long a SQLite write waits for the lock
+    auth_lookup_timeout_s: float = 0.5  # then cached key digests answer
+    health_probe_s: float = 0.25  # how often the store and the bus are probed
+    health_stall_s: float = 2.0  # a call unanswered this long makes /health degraded
+    health_log_every_s: float = 30.0  # reminder while a dependency keeps failing
+
+    def __post_init__(self) -> None:
+        for name in _POSITIVE_SECONDS:
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"service.{name}", "must be above 0")
+        if self.redis_timeout_s * 1000 <= self.block_ms:
+            raise ConfigError(
+                "service.redis_timeout_s", "must be longer than service.block_ms (a blocking read)"
+            )
 
     def database_url(self) -> str:
         if self.db_url:
@@ -69,6 +103,7 @@ class AdaptersConfig:
     portfolio_url: str = ""
     http_timeout_s: float = 2.0
     http_retries: int = 3
+    redis_timeout_s: float = 2.0  # socket and connect timeout of the adapters' Redis client
 
     def __repr__(self) -> str:
         return (
