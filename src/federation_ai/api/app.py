@@ -24,7 +24,7 @@ trail, send operator actions, ingest events, follow decisions live.
 
 Authenticate with `Authorization: Bearer <key>` or `X-API-Key: <key>`.
 Scopes: `viewer` (reads) < `operator` (actions, ingest) < `admin` (forced unfreeze,
-peak reset). `GET /health` is open.
+peak reset). `GET /health` is open: `ok`, or `degraded` with the reasons.
 """
 
 
@@ -48,7 +48,12 @@ def create_app(
     )
     app.add_middleware(BodyLimit, limit=service.settings.service.max_body_bytes)
     app.state.service = service
-    app.state.authenticator = Authenticator(service.store, bootstrap_keys, auth_cache_seconds)
+    app.state.authenticator = Authenticator(
+        service.store,
+        bootstrap_keys,
+        auth_cache_seconds,
+        lookup_timeout_s=service.settings.service.auth_lookup_timeout_s,
+    )
     app.state.heartbeat_seconds = heartbeat_seconds
     errors.install(app)
     app.include_router(meta_router(service.settings.service.metrics_public))

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import AwareDatetime
 from starlette.status import HTTP_404_NOT_FOUND
 
@@ -23,10 +23,14 @@ Status = Literal["applied", "superseded", "vetoed"]
 
 @router.get("/status", response_class=FastJSONResponse)
 async def get_status(
-    service: ServiceDep, _: Viewer, account_id: AccountQuery = None
+    request: Request, service: ServiceDep, _: Viewer, account_id: AccountQuery = None
 ) -> FastJSONResponse:
-    """Service status; with ``account_id``, that account's policy summary too."""
-    body = service.status()
+    """Service status; with ``account_id``, that account's policy summary too.
+
+    Answered from memory (it keeps answering while the store is down); ``auth`` says
+    whether key checks come from the store or, during an outage, from cached keys.
+    """
+    body = {**service.status(), "auth": request.app.state.authenticator.state()}
     if account_id is not None:
         policy = known_account(service, account_id)
         body = {**body, "account": policy}
