@@ -188,3 +188,16 @@ def test_an_error_is_described_in_one_line_without_the_statement():
     assert describe_error(exc) == "OSError: attempt to write a readonly database"
     assert describe_error(TimeoutError()) == "TimeoutError: no answer in time"
     assert len(describe_error(ValueError("x" * 5000))) == 300
+
+
+async def test_a_retry_that_failed_after_a_recovery_waits_but_not_one_that_failed_before(board, clock):
+    await _fail(board, STORE, COMMIT, ConnectionError("refused"))
+    failed_at = board.now()
+    clock.now += 1.0
+    await _succeed(board, STORE, COMMIT)  # recovered after the retry's failure
+    async with asyncio.timeout(5):
+        await board.recovery(within_s=30, since=failed_at)  # returns at once
+    waiting = asyncio.create_task(board.recovery(within_s=30, since=board.now()))
+    await asyncio.sleep(0.01)
+    assert not waiting.done()  # nothing recovered since: it waits
+    waiting.cancel()

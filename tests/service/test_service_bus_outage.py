@@ -99,9 +99,9 @@ async def test_the_consumer_never_waits_longer_than_retry_max_s(tmp_path):
     waits: list[float] = []
     real = svc.health.recovery
 
-    async def recorded(within_s: float) -> None:
+    async def recorded(within_s: float, since: float = float("inf")) -> None:
         waits.append(within_s)
-        await real(within_s=0.01)
+        await real(within_s=0.01, since=since)
 
     svc.health.recovery = recorded  # type: ignore[method-assign]
     bus.down = True

@@ -49,10 +49,10 @@ class Dependency(StrEnum):
 
 class Operation(StrEnum):
     COMMIT = "commit"  # the pipeline's batch: events, decisions, state, outbox
-    READ = "read"  # the pipeline's reads before a batch (state after a failure, known ids)
+    READ = "read"  # reads of the pipeline (state after a failure, known ids) and the relay
     CONSUME = "consume"  # the consumer's reads, acknowledgements and dead letters
     PUBLISH = "publish"  # decisions onto the output stream
-    OUTBOX = "outbox"  # the relay's reading and marking of outbox rows
+    OUTBOX = "outbox"  # the relay's marking of outbox rows (done, failed)
     PROBE = "probe"  # the health probe's own round trip
 
 
@@ -109,6 +109,7 @@ class HealthBoard:
         self._episodes: dict[Dependency, _Episode] = {}
         self._tokens = itertools.count()
         self._recovery = asyncio.Event()  # set when a failing or stalled check succeeds
+        self._recovered_at = float("-inf")  # monotonic: the last time one did
 
     def _check(self, dependency: Dependency, operation: Operation) -> _Check:
         key = (dependency, operation)
@@ -166,16 +167,23 @@ class HealthBoard:
     def succeeded(self, dependency: Dependency, operation: Operation) -> None:
         check = self._check(dependency, operation)
         if check.failing_since is not None:
-            self._recovery.set()
+            self._recovered()
         check.failures = 0
         check.error = check.kind = check.error_at = None
         check.failing_since = check.failing_since_at = None
         check.last_ok_at, check.last_ok = self._wall(), self._clock()
         self._follow(dependency, operation)
 
-    async def recovery(self, within_s: float) -> None:
+    def _recovered(self) -> None:
+        self._recovered_at = self._clock()
+        self._recovery.set()
+
+    async def recovery(self, within_s: float, since: float = float("inf")) -> None:
         """Wait until a failing check succeeds (e.g. the probe sees the store back), at
-        most ``within_s``: a retry that waits here starts as soon as the dependency is back."""
+        most ``within_s``; at once if one has since ``since`` (monotonic, ``now()``). A
+        retry that waits here starts as soon as the dependency is back."""
+        if self._recovered_at > since:
+            return
         self._recovery.clear()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(within_s):
@@ -227,7 +235,7 @@ class HealthBoard:
             episode.since = now
         episode.state, episode.reminded = state, now
         if state == OK:
-            self._recovery.set()
+            self._recovered()
             log.info(
                 "dependency_recovered",
                 **self._where(dependency, cause),

@@ -185,8 +185,9 @@ class OutboxRelay:
     def _bus(self) -> AbstractAsyncContextManager[None]:
         return self.health.watch(Dependency.BUS, Operation.PUBLISH)
 
-    def _store(self) -> AbstractAsyncContextManager[None]:
-        return self.health.watch(Dependency.STORE, Operation.OUTBOX)
+    def _store(self, operation: Operation = Operation.OUTBOX) -> AbstractAsyncContextManager[None]:
+        """Health checks ``store.outbox`` (marking rows) and ``store.read`` (reading them)."""
+        return self.health.watch(Dependency.STORE, operation)
 
     def _publish_failed(self, exc: BaseException, event: str, items: int) -> None:
         """Keep the error with its time; the health board logs the outage itself."""
@@ -283,7 +284,7 @@ class OutboxRelay:
         published = await self._publish_in_order()
         if published is None and not self._fast_ok and commits == self._commits:
             self._fast_ok = True  # every committed row is published: back to the fast path
-        async with self._store():
+        async with self._store(Operation.READ):
             due = await self.store.due_outbox(self.clock(), self.batch_size, skip_kind=PUBLISH)
         self._backlog = self._backlog or len(due) >= self.batch_size
         dispatched = self.delivery.dispatch(due)
@@ -297,7 +298,7 @@ class OutboxRelay:
         holds back every newer one, so the stream keeps commit order. Returns None when
         nothing is pending, else whether anything was published.
         """
-        async with self._store():
+        async with self._store(Operation.READ):
             rows = await self.store.pending_outbox(PUBLISH, self.batch_size)
         self._backlog = len(rows) >= self.batch_size
         if not rows:

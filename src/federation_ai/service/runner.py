@@ -114,12 +114,13 @@ class Runner:
                 await self.settle()
                 raise
             except Exception as exc:  # noqa: BLE001 - the loop must survive store/bus outages
+                failed_at = self.health.now()
                 self._failed(exc, delay)
                 if self.publisher is not None:
                     await self.publisher.flush_fast()  # what is committed goes out meanwhile
                 # a short wait, capped, cut short when the health probe sees a failing
                 # dependency answer again: the batch is retried as soon as it is back
-                await self.health.recovery(delay)
+                await self.health.recovery(delay, since=failed_at)
                 delay = min(delay * 2, self.retry_max_s)
         await self.settle()
 
