@@ -34,6 +34,20 @@ def redact_url(url: str) -> str:
     return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
+_POSITIVE_SECONDS = (
+    "retry_max_s",
+    "redis_timeout_s",
+    "redis_connect_timeout_s",
+    "db_connect_timeout_s",
+    "db_command_timeout_s",
+    "sqlite_busy_timeout_s",
+    "auth_lookup_timeout_s",
+    "health_probe_s",
+    "health_stall_s",
+    "health_log_every_s",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
     bus_url: str = "memory://"
@@ -54,8 +68,26 @@ class ServiceConfig:
     max_accounts: int = 1_000  # a new account beyond it is refused (422 / dead letter)
     max_message_bytes: int = 65_536  # a larger bus message is dead-lettered (a sample)
     log_level: str = "INFO"
+    # failing dependencies (docs/service.md, "Honest health")
+    retry_max_s: float = 0.5  # longest wait before a failed batch or publish is tried again
+    redis_timeout_s: float = 5.0  # socket timeout of every bus command (above block_ms)
+    redis_connect_timeout_s: float = 2.0
+    db_connect_timeout_s: float = 5.0
+    db_command_timeout_s: float = 10.0  # PostgreSQL statements of the service
+    sqlite_busy_timeout_s: float = 5.0  # how long a SQLite write waits for the lock
+    auth_lookup_timeout_s: float = 0.5  # then cached key digests answer
+    health_probe_s: float = 0.25  # how often the store and the bus are probed
+    health_stall_s: float = 2.0  # a call unanswered this long makes /health degraded
+    health_log_every_s: float = 30.0  # reminder while a dependency keeps failing
 
     def __post_init__(self) -> None:
+        for name in _POSITIVE_SECONDS:
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"service.{name}", "must be above 0")
+        if self.redis_timeout_s * 1000 <= self.block_ms:
+            raise ConfigError(
+                "service.redis_timeout_s", "must be longer than service.block_ms (a blocking read)"
+            )
         for key, least in _SERVICE_MINIMUMS.items():
             value = getattr(self, key)
             if value < least:
@@ -91,6 +123,7 @@ class AdaptersConfig:
     portfolio_url: str = ""
     http_timeout_s: float = 2.0
     http_retries: int = 3
+    redis_timeout_s: float = 2.0  # socket and connect timeout of the adapters' Redis client
 
     def __repr__(self) -> str:
         return (

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeout
+from sqlalchemy.engine import make_url
 from tests.bus.conftest import REDIS_URL
 from tests.bus.test_bus_contract import decision
+from tests.service.tcp_proxy import TcpProxy
 
 from federation_ai.bus import (
     DECISION_STREAM,
@@ -123,3 +128,125 @@ async def test_a_message_that_is_not_utf8_is_delivered_instead_of_blocking_the_s
     await bus.dead_letter(got[0], "invalid message: payload is not valid JSON")
     await bus.ack(got[1:])
     assert await bus.pending_count() == 0
+
+
+async def _add(redis, key: str, n: int) -> list[str]:
+    return [await redis.xadd(key, {"event_type": SNAP, "payload": json.dumps(
+        {"event_id": f"e-{n}-{i}", "total_equity": 1.0})}) for i in range(3)]
+
+
+async def test_entries_a_read_delivered_while_its_reply_was_lost_come_back_first(redis_backend):
+    """A read that timed out may still run later (the request was in flight): its entries
+    are then pending under this consumer, unseen. The next read returns them before
+    anything newer, so nothing waits for the claim time and nothing overtakes them."""
+    redis = redis_backend.redis
+    key = redis_backend.namespace + stream_key(SNAP)
+    bus = await redis_backend.started("c1", event_types=[SNAP])
+    first = await _add(redis, key, 1)
+    assert [m.message_id for m in await bus.fetch(block_ms=0)] == first
+    lost = await _add(redis, key, 2)
+    # the stale request runs now, as this consumer; its reply goes nowhere
+    await redis.xreadgroup(group_name(SNAP), "c1", {key: ">"}, count=10)
+    newer = await _add(redis, key, 3)
+    got = [m.message_id for m in await bus.fetch(block_ms=0, ack=[])]
+    assert got == lost + newer
+
+
+async def test_acknowledgements_of_a_failed_read_go_with_the_next_one(redis_backend):
+    """A read that fails may not have run: the acknowledgements riding along are sent
+    again with the next read instead of leaving the entries pending for the claim time."""
+    redis = redis_backend.redis
+    key = redis_backend.namespace + stream_key(SNAP)
+    bus = await redis_backend.started("c1", event_types=[SNAP])
+    await _add(redis, key, 1)
+    first = await bus.fetch(block_ms=0)
+    assert len(first) == 3
+
+    async def broken(*_args, **_kw):
+        raise ConnectionError("connection reset")
+
+    real, bus._read_new = bus._read_new, broken
+    with pytest.raises(ConnectionError):
+        await bus.fetch(block_ms=0, ack=first)
+    bus._read_new = real
+    later = await _add(redis, key, 2)
+    assert [m.message_id for m in await bus.fetch(block_ms=0)] == later
+    pending = await redis.xpending(key, group_name(SNAP))
+    assert pending["pending"] == len(later)  # the first three were acknowledged
+
+
+async def test_a_hung_redis_connection_becomes_an_error(redis_backend):
+    """Every command is bounded by the socket timeout and tried once: a connection that
+    stops answering fails fast instead of waiting (or resending) without end."""
+    url = make_url(REDIS_URL.replace("redis://", "postgresql://"))
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 6379)
+    port = await proxy.start()
+    bus = RedisStreamsBus("c1", client=f"redis://127.0.0.1:{port}/{url.database or 0}",
+                          namespace=redis_backend.namespace, event_types=[SNAP],
+                          socket_timeout_s=0.3, connect_timeout_s=0.3)
+    try:
+        await bus.start()
+        await bus.ping()
+        proxy.pause()
+        for call in (bus.ping, lambda: bus.fetch(block_ms=0), bus.pending_count):
+            async with asyncio.timeout(5):  # the test's guard, far above the bound
+                with pytest.raises(RedisTimeout):
+                    await call()
+        proxy.resume()
+        await bus.ping()
+        await proxy.kill()
+        async with asyncio.timeout(5):
+            with pytest.raises(RedisConnectionError):
+                await bus.fetch(block_ms=0)
+    finally:
+        await bus.close()
+        await proxy.close()
+
+
+async def test_order_holds_through_a_connection_that_hung(redis_backend):
+    """Reads time out while the connection hangs; when it flows again the stale reads run
+    after all. Every entry still arrives once, and in entry-id order across streams."""
+    redis = redis_backend.redis
+    types = [SNAP, "trade.closed", "system.health_updated"]
+    url = make_url(REDIS_URL.replace("redis://", "postgresql://"))
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 6379)
+    port = await proxy.start()
+    bus = RedisStreamsBus("c1", client=f"redis://127.0.0.1:{port}/{url.database or 0}",
+                          namespace=redis_backend.namespace, event_types=types,
+                          socket_timeout_s=0.3, connect_timeout_s=0.3)
+    sent: list[str] = []
+    got: list[str] = []
+    acks: list = []
+
+    async def produce(k: int) -> None:
+        for _ in range(k):
+            n = len(sent)
+            et = types[1] if n % 7 == 0 else types[n % 3]
+            sent.append(await redis.xadd(redis_backend.namespace + stream_key(et), {
+                "event_type": et, "payload": json.dumps({"event_id": f"e{n}"})},
+                id=f"{1000 + n}-0"))
+
+    async def fetch() -> None:
+        nonlocal acks
+        try:
+            acks = await bus.fetch(max_count=20, block_ms=0, ack=acks)
+        except RedisTimeout:
+            acks = []
+        got.extend(m.message_id for m in acks)
+
+    try:
+        await bus.start()
+        await produce(50)
+        await fetch()
+        proxy.pause()
+        for k in (50, 30, 0):
+            await produce(k)
+            await fetch()
+        proxy.resume()
+        for _ in range(40):
+            await produce(3)
+            await fetch()
+    finally:
+        await bus.close()
+        await proxy.close()
+    assert got == sent

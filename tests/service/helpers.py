@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from federation_ai.bus import InMemoryBus
 from federation_ai.core import FederationState, parse_event, step
 from federation_ai.core.config import CoreConfig
 from federation_ai.core.timeutil import format_timestamp, parse_timestamp
@@ -44,3 +45,32 @@ def comparable(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         copy["timestamp"] = format_timestamp(parse_timestamp(copy["timestamp"]))
         out.append(copy)
     return out
+
+
+class SwitchableBus(InMemoryBus):
+    """An in-memory bus whose every call can be made to fail, as if Redis were gone."""
+
+    down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    async def fetch(self, *args, **kw):
+        self._check()
+        return await super().fetch(*args, **kw)
+
+    async def publish_decisions(self, decisions):
+        self._check()
+        return await super().publish_decisions(decisions)
+
+    async def lag(self):
+        self._check()
+        return await super().lag()
+
+    async def pending_count(self):
+        self._check()
+        return await super().pending_count()
+
+    async def ping(self):
+        self._check()

@@ -45,14 +45,14 @@ async def test_a_newer_decision_never_overtakes_one_waiting_for_a_retry(tmp_path
         assert relay.publish_error == "ConnectionError: bus unreachable"
 
         relay.clock = lambda: start + timedelta(seconds=10)
-        await relay.relay_once()  # the oldest rows fail again and back off for a second
+        await relay.relay_once()  # the oldest row fails again and backs off (at most 0.5 s)
         for envelope in events[thirds : 2 * thirds]:
             await svc.ingest(envelope)  # committed while the fast path is off
         await relay.flush_fast()
         bus.down = False
 
         # the newer rows are due, the older ones are still backing off: nothing moves
-        relay.clock = lambda: start + timedelta(seconds=10.5)
+        relay.clock = lambda: start + timedelta(seconds=10.25)
         assert await relay.relay_once() is False
         assert await bus.read_stream(DECISION_STREAM) == []
 

@@ -84,9 +84,15 @@ def build_adapters(
     redis_client: Redis | None = None
     http_client: httpx.AsyncClient | None = None
     if "redis" in chosen.values():
-        from redis.asyncio import Redis  # noqa: PLC0415 - only when configured
+        from federation_ai.bus.redis_streams import connect  # noqa: PLC0415 - when configured
 
-        redis_client = Redis.from_url(cfg.redis_url)
+        # bounded and tried once: adapter delivery retries with its own backoff
+        redis_client = connect(
+            cfg.redis_url,
+            socket_timeout_s=cfg.redis_timeout_s,
+            connect_timeout_s=cfg.redis_timeout_s,
+            decode_responses=False,
+        )
         clients.append(redis_client)
     if "http" in chosen.values():
         http_client = httpx.AsyncClient(timeout=cfg.http_timeout_s)

@@ -27,6 +27,7 @@ trail, send operator actions, ingest events, follow decisions live.
 Authenticate with `Authorization: Bearer <key>` or `X-API-Key: <key>`.
 Scopes: `viewer` (reads) < `operator` (actions, ingest) < `admin` (forced unfreeze,
 peak reset, clock re-anchor). `GET /health` is open.
+peak reset). `GET /health` is open: `ok`, or `degraded` with the reasons.
 """
 
 
@@ -54,7 +55,6 @@ def create_app(
     )
     app.add_middleware(BodyLimit, limit=service.settings.service.max_body_bytes)
     app.state.service = service
-    app.state.authenticator = Authenticator(service.reads, bootstrap_keys, auth_cache_seconds)
     api = service.settings.api
     if throttle is None:
         throttle = FailureThrottle(
@@ -62,6 +62,12 @@ def create_app(
         )
     app.state.auth_throttle = throttle
     app.state.stream_key_check_s = api.stream_key_check_s
+    app.state.authenticator = Authenticator(
+        service.reads,
+        bootstrap_keys,
+        auth_cache_seconds,
+        lookup_timeout_s=service.settings.service.auth_lookup_timeout_s,
+    )
     app.state.heartbeat_seconds = heartbeat_seconds
     errors.install(app)
     app.include_router(meta_router(service.settings.service.metrics_public))

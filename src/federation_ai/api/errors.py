@@ -10,12 +10,18 @@ import json
 import re
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from federation_ai.api.security import KeyStoreUnavailable
 from federation_ai.core import InvalidEvent
+from federation_ai.service.faults import OUTAGE_TYPES, describe_error, fault_kind
 from federation_ai.service.read_port import InvalidReadQuery
+
+log = structlog.get_logger("federation_ai.api")
+RETRY_AFTER_S = "1"
 
 
 def invalid_input(loc: list[str | int], msg: str, kind: str = "invalid_event") -> HTTPException:
@@ -70,7 +76,32 @@ async def _invalid_query(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A store or bus that cannot answer: 503 with Retry-After (never a 500 or a hang).
+
+    Logged once per request at debug level while the health board already reports the
+    outage, as a warning otherwise (e.g. a single query that timed out).
+    """
+    if isinstance(exc, KeyStoreUnavailable):
+        detail = str(exc)
+    else:
+        detail = f"the service cannot reach its store or bus ({fault_kind(exc)}): retry later"
+    service = request.app.state.service
+    known = service.health_summary()["status"] != "ok"
+    (log.debug if known else log.warning)(
+        "request_unavailable", path=request.url.path, error=describe_error(exc)
+    )
+    return JSONResponse(
+        {"detail": detail},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": RETRY_AFTER_S},
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InvalidEvent, _invalid_event)
     app.add_exception_handler(InvalidReadQuery, _invalid_query)
+    unavailable: tuple[type[Exception], ...] = (KeyStoreUnavailable, *OUTAGE_TYPES)
+    for kind in unavailable:
+        app.add_exception_handler(kind, _unavailable)

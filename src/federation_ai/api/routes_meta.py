@@ -1,4 +1,4 @@
-"""Liveness and Prometheus metrics."""
+"""Health (honest: see docs/service.md) and Prometheus metrics."""
 
 from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -13,9 +13,12 @@ def meta_router(metrics_public: bool) -> APIRouter:
     router = APIRouter(tags=["meta"], route_class=AuthFirstRoute)
 
     @router.get("/health", response_class=FastJSONResponse)
-    async def health() -> FastJSONResponse:
-        """Liveness: open, no key needed."""
-        return FastJSONResponse({"status": "ok"})
+    async def health(service: ServiceDep) -> FastJSONResponse:
+        """``ok``, or ``degraded`` with the reasons while the store or the bus fails,
+        stalls or cannot write. Open (no key), so the reasons name the dependency, the
+        operation and the kind of fault, never the error itself. Always 200: the
+        process is alive, and a restart would not bring the dependency back."""
+        return FastJSONResponse(service.health_summary())
 
     guard = [] if metrics_public else [Depends(require("viewer"))]
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import AwareDatetime
 from starlette.status import HTTP_404_NOT_FOUND
 
@@ -26,6 +26,7 @@ Status = Literal["applied", "superseded", "vetoed"]
 
 @router.get("/status", response_class=FastJSONResponse)
 async def get_status(
+    request: Request,
     service: ServiceDep,
     _: Viewer,
     account_id: AccountQuery = None,
@@ -42,8 +43,15 @@ async def get_status(
 ) -> FastJSONResponse:
     """Service status: figures, ``account_summary`` (counts over every account) and a
     page of ``accounts`` in id order (``limit``, then ``cursor`` from
-    ``accounts_next_cursor``); with ``account_id``, that account's policy too."""
-    body = service.status(limit=limit, cursor=cursor)
+    ``accounts_next_cursor``); with ``account_id``, that account's policy too.
+
+    Answered from memory (it keeps answering while the store is down); ``auth`` says
+    whether key checks come from the store or, during an outage, from cached keys.
+    """
+    body = {
+        **service.status(limit=limit, cursor=cursor),
+        "auth": request.app.state.authenticator.state(),
+    }
     if account_id is not None:
         policy = known_account(service, account_id)
         body = {**body, "account": policy}

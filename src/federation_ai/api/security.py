@@ -12,8 +12,12 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Protocol
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from federation_ai.service.faults import describe_error
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -86,6 +90,12 @@ class KeyLookup(Protocol):
     """Where stored keys are found: the service's read port."""
 
     async def find_api_key(self, key_hash: str) -> KeyRecord | None: ...
+class KeyStoreUnavailable(Exception):  # noqa: N818 - reads as a state
+    """The store cannot say whether a key is valid, and the key was never seen valid."""
+
+
+STORE, CACHED = "store", "cached"  # where the last key check got its answer
+KNOWN_KEYS = 1024  # digests remembered as last known good
 
 
 class Authenticator:
@@ -96,6 +106,12 @@ class Authenticator:
     store look-up per digest at a time: when the entry of a busy key expires, the
     requests that arrive meanwhile wait for that look-up instead of each querying
     the store (under load, dozens queued behind the database thread).
+
+    When the store fails or does not answer within ``lookup_timeout_s``, a key whose
+    digest was last seen valid (among the last ``KNOWN_KEYS``) is let in from memory
+    and ``source`` says ``cached`` until the store answers again; any other key gets
+    ``KeyStoreUnavailable`` (a 503), never a 500 or a wait without bound. A key
+    revoked meanwhile works from memory until the store answers again.
     """
 
     def __init__(
@@ -103,12 +119,19 @@ class Authenticator:
         store: KeyLookup,
         bootstrap: Iterable[BootstrapKey] = (),
         cache_seconds: float = 2.0,
+        lookup_timeout_s: float = 0.5,
     ) -> None:
         self._store = store
         self._bootstrap = tuple(bootstrap)
         self._cache_seconds = cache_seconds
+        self._lookup_timeout_s = lookup_timeout_s
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lookups: dict[str, asyncio.Future[Principal | None]] = {}  # in flight
+        self._known: OrderedDict[str, Principal] = OrderedDict()  # last known good
+        self.source = STORE
+        self.source_since: datetime | None = None
+        self.lookup_error: str | None = None  # the last failed look-up (None: answered)
+        self.lookup_error_at: datetime | None = None
 
     def __repr__(self) -> str:
         return f"Authenticator(bootstrap_keys={len(self._bootstrap)})"
@@ -121,7 +144,13 @@ class Authenticator:
             return cached[1]
         principal = self._bootstrap_match(digest)
         if principal is None:
-            principal = await self._look_up(digest)
+            try:
+                async with asyncio.timeout(self._lookup_timeout_s):
+                    principal = await self._look_up(digest)
+            except Exception as exc:  # noqa: BLE001 - a store that fails or hangs
+                principal = self._from_memory(digest, exc)
+            else:
+                self._answered(digest, principal)
         if principal is None:
             self._cache.pop(digest, None)
             return None
@@ -131,14 +160,50 @@ class Authenticator:
             self._cache[digest] = (now + self._cache_seconds, principal)
         return principal
 
+    def _answered(self, digest: str, principal: Principal | None) -> None:
+        if self.source != STORE or self.source_since is None:
+            self.source, self.source_since = STORE, datetime.now(UTC)
+        self.lookup_error = self.lookup_error_at = None
+        if principal is None:
+            self._known.pop(digest, None)
+            return
+        self._known[digest] = principal
+        self._known.move_to_end(digest)
+        while len(self._known) > KNOWN_KEYS:
+            self._known.popitem(last=False)
+
+    def _from_memory(self, digest: str, exc: Exception) -> Principal:
+        error = "no answer in time" if isinstance(exc, TimeoutError) else describe_error(exc)
+        self.lookup_error, self.lookup_error_at = error, datetime.now(UTC)
+        principal = self._known.get(digest)
+        if principal is None:
+            raise KeyStoreUnavailable("API keys cannot be checked now: the store does not answer")
+        if self.source != CACHED:
+            self.source, self.source_since = CACHED, self.lookup_error_at
+        return principal
+
+    def state(self) -> dict[str, Any]:
+        """For status: where key checks are answered from, since when, the last error."""
+        error = None
+        if self.lookup_error is not None and self.lookup_error_at is not None:
+            error = {"error": self.lookup_error, "at": self.lookup_error_at.isoformat()}
+        since = None if self.source_since is None else self.source_since.isoformat()
+        return {"source": self.source, "since": since, "last_error": error}
+
     async def _look_up(self, digest: str) -> Principal | None:
         lookup = self._lookups.get(digest)
         if lookup is None:
-            # a task of its own: a request that goes away does not cancel the others' answer
+            # a task of its own: a request that goes away (or stops waiting) does not
+            # cancel the others' answer
             lookup = asyncio.ensure_future(self._find(digest))
             self._lookups[digest] = lookup
-            lookup.add_done_callback(lambda _: self._lookups.pop(digest, None))
+            lookup.add_done_callback(lambda done: self._done(digest, done))
         return await asyncio.shield(lookup)
+
+    def _done(self, digest: str, lookup: asyncio.Future[Principal | None]) -> None:
+        self._lookups.pop(digest, None)
+        if not lookup.cancelled():
+            lookup.exception()  # retrieved: a look-up nobody waits for any more may fail
 
     async def _find(self, digest: str) -> Principal | None:
         record = await self._store.find_api_key(digest)

@@ -20,7 +20,7 @@ import time
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
-from federation_ai.bus.base import DEFAULT_CLAIM_IDLE_MS, INPUT_EVENT_TYPES
+from federation_ai.bus.base import DEFAULT_CLAIM_IDLE_MS, INPUT_EVENT_TYPES, entry_id_key
 from federation_ai.bus.merge import Candidate, Horizon, candidate, may_read, release
 
 if TYPE_CHECKING:
@@ -117,6 +117,19 @@ class ConsumerCore(ABC):
         self._next_claim_at = float("-inf")  # claim scans run every claim_idle_ms / 2
         self._acks: list[BusMessage] = []  # to acknowledge with the next read
         self._outgoing: Outgoing | None = None  # to publish with the next read
+        # per stream, the newest entry id this consumer has received (from reads of new
+        # or own pending entries): a backend whose read may run with its reply lost
+        # returns this consumer's pending entries after it first (see redis_scripts)
+        self._last_seen: dict[str, str] = {}
+
+    def _saw(self, batches: Batches) -> None:
+        for event_type, msgs in batches.items():
+            if not msgs:
+                continue
+            newest = max((m.message_id for m in msgs), key=entry_id_key)
+            known = self._last_seen.get(event_type)
+            if known is None or entry_id_key(newest) > entry_id_key(known):
+                self._last_seen[event_type] = newest
 
     @abstractmethod
     async def start(self) -> None:
@@ -234,7 +247,16 @@ class ConsumerCore(ABC):
             await self._flush_acks()
             return
         acks = await self._flush_acks(keep=readable)
-        fresh, self._now_ms = await self._read_new(readable, count, acks, self._take_outgoing())
+        try:
+            fresh, self._now_ms = await self._read_new(
+                readable, count, acks, self._take_outgoing()
+            )
+        except BaseException:
+            # The read may not have run: its acknowledgements go with the next one (the
+            # entries it may have delivered come back with it: see redis_scripts).
+            self._acks.extend(m for msgs in acks.values() for m in msgs)
+            raise
+        self._saw(fresh)
         for event_type in self.event_types:
             if event_type not in readable:
                 self._open.add(event_type)  # not read: entries may have come meanwhile
@@ -248,7 +270,9 @@ class ConsumerCore(ABC):
 
     def _hold(self, event_type: str, messages: Sequence[BusMessage]) -> None:
         rank = self._rank[event_type]
-        held = [candidate(m, rank) for m in messages]
+        # an entry claimed earlier may come back as one of this consumer's own pending
+        have = {c.msg.message_id for c in self._held if c.stream == event_type}
+        held = [candidate(m, rank) for m in messages if m.message_id not in have]
         if held:  # a stream's entries come in id order: the last is its newest
             self._tails[event_type] = max(self._tails.get(event_type, -1), held[-1].ms)
             self._held.extend(held)
@@ -257,6 +281,7 @@ class ConsumerCore(ABC):
         """This consumer's pending entries (a previous process's), all held for the merge."""
         while self._recover:
             batches = await self._read_own(dict(self._recover), max_count)
+            self._saw(batches)
             for event_type in list(self._recover):
                 got = batches.get(event_type, [])
                 self._hold(event_type, got)

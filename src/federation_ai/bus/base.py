@@ -111,6 +111,9 @@ class EventBus(Protocol):
         """Append a message to an input stream; return its entry id."""
         ...
 
+    async def ping(self) -> None:
+        """One round trip to the bus (the health probe); raises if it cannot answer."""
+
     async def pending_count(self) -> int:
         """Messages delivered to the group but not acknowledged."""
         ...

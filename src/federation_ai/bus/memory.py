@@ -158,6 +158,9 @@ class InMemoryBus(ConsumerCore):
     async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
         return self.broker.add(self._stream(event_type), fields)
 
+    async def ping(self) -> None:
+        """Always answers: the broker is in this process."""
+
     async def pending_count(self) -> int:
         try:
             return sum(

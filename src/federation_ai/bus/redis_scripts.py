@@ -30,21 +30,32 @@ return added
 # Acknowledge, publish, then read every input stream for one consumer without
 # blocking, and note each stream's last id. KEYS: the ARGV[1] input streams, then (if
 # publishing) the decision stream and one marker per decision. ARGV[1] number of
-# streams, ARGV[2] consumer, ARGV[3] count, then per stream: its group, the number of
-# ids to acknowledge, those ids; then, if publishing, the rest as for PUBLISH_ONCE
-# (marker TTL ms, MAXLEN, per decision its items). Returns {added, per stream
-# {entries, last id}, the server's clock in ms}: the clock that stamps entry ids, read
-# after the streams, so an entry written later is never older than it.
+# streams, ARGV[2] consumer, ARGV[3] count, then per stream: its group, the id of the
+# newest entry the consumer has seen on it, the number of ids to acknowledge, those
+# ids; then, if publishing, the rest as for PUBLISH_ONCE (marker TTL ms, MAXLEN, per
+# decision its items). Returns {added, per stream {entries, last id}, the server's
+# clock in ms}: the clock that stamps entry ids, read after the streams, so an entry
+# written later is never older than it.
+#
+# Each stream is read in two steps: first this consumer's own pending entries newer
+# than the newest it has seen, then new ones ('>'). The first step is empty unless an
+# earlier read was executed while its reply was lost (the connection reset or timed
+# out, the request still in flight) or the consumer claimed entries newer than it has
+# seen (those it already holds, and drops again): entries delivered to this consumer
+# unseen come back here, before anything newer. A stale request that runs after this
+# one only delivers entries newer than these, which the next read returns the same
+# way, so entries always reach the consumer in order.
 READ_ALL = """
 local streams = tonumber(ARGV[1])
-local groups, at = {}, 4
+local want = tonumber(ARGV[3])
+local groups, seen, at = {}, {}, 4
 for i = 1, streams do
-  local acks = tonumber(ARGV[at + 1])
-  groups[i] = ARGV[at]
+  local acks = tonumber(ARGV[at + 2])
+  groups[i], seen[i] = ARGV[at], ARGV[at + 1]
   if acks > 0 then
-    redis.call('XACK', KEYS[i], groups[i], unpack(ARGV, at + 2, at + 1 + acks))
+    redis.call('XACK', KEYS[i], groups[i], unpack(ARGV, at + 3, at + 2 + acks))
   end
-  at = at + 2 + acks
+  at = at + 3 + acks
 end
 local added = 0
 if #KEYS > streams then
@@ -63,10 +74,21 @@ if #KEYS > streams then
 end
 local out = {}
 for i = 1, streams do
-  local got = redis.call('XREADGROUP', 'GROUP', groups[i], ARGV[2], 'COUNT', ARGV[3],
-                         'STREAMS', KEYS[i], '>')
+  local entries = {}
+  local own = redis.call('XREADGROUP', 'GROUP', groups[i], ARGV[2], 'COUNT', want,
+                         'STREAMS', KEYS[i], seen[i])
+  if own and own[1] then
+    for _, e in ipairs(own[1][2]) do entries[#entries + 1] = e end
+  end
+  if #entries < want then
+    local got = redis.call('XREADGROUP', 'GROUP', groups[i], ARGV[2],
+                           'COUNT', want - #entries, 'STREAMS', KEYS[i], '>')
+    if got then
+      for _, e in ipairs(got[1][2]) do entries[#entries + 1] = e end
+    end
+  end
   local tail = redis.call('XREVRANGE', KEYS[i], '+', '-', 'COUNT', 1)
-  out[i] = {got and got[1][2] or {}, tail[1] and tail[1][1] or '0-0'}
+  out[i] = {entries, tail[1] and tail[1][1] or '0-0'}
 end
 local now = redis.call('TIME')
 return {added, out, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)}

@@ -15,6 +15,8 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError
 
 from federation_ai.bus._consumer import Batches, ConsumerCore
@@ -44,6 +46,34 @@ if TYPE_CHECKING:
     from federation_ai.bus.base import Outgoing
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_SOCKET_TIMEOUT_S = 5.0
+DEFAULT_CONNECT_TIMEOUT_S = 2.0
+
+
+def connect(
+    url: str,
+    *,
+    socket_timeout_s: float | None = DEFAULT_SOCKET_TIMEOUT_S,
+    connect_timeout_s: float | None = DEFAULT_CONNECT_TIMEOUT_S,
+    decode_responses: bool = True,
+) -> Redis:
+    """A client whose every command is bounded and tried once.
+
+    A hung connection raises ``TimeoutError`` after ``socket_timeout_s``. The client
+    does not retry by itself (its default would resend a read script up to ten times):
+    the consumer retries, and after a failed read it first takes back what the read
+    may have delivered (see ``ConsumerCore.fetch``).
+    """
+    return Redis.from_url(
+        url,
+        decode_responses=decode_responses,
+        # a message that is not UTF-8 must reach the dead-letter stream, not make every
+        # read fail: undecodable bytes become U+FFFD (the JSON check then refuses it)
+        encoding_errors="replace",
+        socket_timeout=socket_timeout_s,
+        socket_connect_timeout=connect_timeout_s,
+        retry=Retry(NoBackoff(), 0),
+    )
 
 Raw = list[tuple[str, dict[str, str]]]
 
@@ -62,10 +92,11 @@ def _entries(raw: Any) -> Raw:
 
 
 def _flat_entries(raw: Any) -> Raw:
-    """Entries as a script returns them: ``[id, [field, value, ...]]``."""
+    """Entries as a script returns them: ``[id, [field, value, ...]]`` (a trimmed
+    entry, pending but deleted, has no fields)."""
     return [
         (_s(entry_id), {_s(k): _s(v) for k, v in zip(flat[::2], flat[1::2], strict=True)})
-        for entry_id, flat in raw or []
+        for entry_id, flat in ((e[0], e[1] if len(e) > 1 and e[1] else []) for e in raw or [])
     ]
 
 
@@ -95,14 +126,14 @@ class RedisStreamsBus(ConsumerCore):
         group_start_id: str = DEFAULT_GROUP_START_ID,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         merge_lateness_ms: int = 0,
+        socket_timeout_s: float | None = DEFAULT_SOCKET_TIMEOUT_S,
+        connect_timeout_s: float | None = DEFAULT_CONNECT_TIMEOUT_S,
     ) -> None:
         super().__init__(consumer, event_types, claim_idle_ms, merge_lateness_ms=merge_lateness_ms)
         self._wait_from: dict[KeyT, StreamIdT] = {}
         self._owns_client = isinstance(client, str)
-        # A message that is not UTF-8 must reach the dead-letter stream, not make every
-        # read fail: undecodable bytes become U+FFFD (the JSON check then refuses it).
         self.redis: Redis = (
-            Redis.from_url(client, decode_responses=True, encoding_errors="replace")
+            connect(client, socket_timeout_s=socket_timeout_s, connect_timeout_s=connect_timeout_s)
             if isinstance(client, str)
             else client
         )
@@ -167,7 +198,7 @@ class RedisStreamsBus(ConsumerCore):
         args: list[EncodableT] = [len(keys), self.consumer, count]
         for et in event_types:
             done = [m.message_id for m in acks.get(et, ())]
-            args.extend((group_name(et), len(done), *done))
+            args.extend((group_name(et), self._last_seen.get(et, "0-0"), len(done), *done))
         if publish is not None:
             self._publish_args(publish.decisions, keys, args)
         try:
@@ -282,6 +313,9 @@ class RedisStreamsBus(ConsumerCore):
 
     async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
         return _s(await self.redis.xadd(self._stream(event_type), dict(fields)))  # type: ignore[arg-type]
+
+    async def ping(self) -> None:
+        await self.redis.ping()
 
     async def pending_count(self) -> int:
         async with self.redis.pipeline(transaction=False) as pipe:

@@ -198,6 +198,18 @@ def register(app: typer.Typer) -> None:
                 runner.run(_serve(settings, demo=demo, namespace=namespace, headless=headless))
         except KeyboardInterrupt:
             pass
-        except (ConfigError, RuntimeError, OSError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001 - one line for the known kinds; others re-raise
+            print(f"error: {_one_line(exc)}", file=sys.stderr)
             raise typer.Exit(1) from None
+
+
+def _one_line(exc: Exception) -> str:
+    """Why start-up failed, in one line: a store or bus that cannot answer or write
+    (e.g. a read-only SQLite file, named), a bad setting; anything else re-raises."""
+    from federation_ai.service.faults import describe_error, is_outage  # noqa: PLC0415
+
+    if isinstance(exc, ConfigError | RuntimeError | ValueError):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if is_outage(exc):
+        return describe_error(exc)
+    raise exc

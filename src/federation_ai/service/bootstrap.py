@@ -10,18 +10,22 @@ from federation_ai.bus import INPUT_EVENT_TYPES, make_bus
 from federation_ai.interop.quantum_trader import EXTRA_STREAMS, translate
 from federation_ai.service.broadcast import Broadcaster
 from federation_ai.service.clock import wall_clock
+from federation_ai.service.faults import describe_error
 from federation_ai.service.federation import FederationService
+from federation_ai.service.health import Dependency, HealthBoard
 from federation_ai.service.metrics import ServiceMetrics
 from federation_ai.service.outbox import OutboxRelay
 from federation_ai.service.pipeline import Pipeline
+from federation_ai.service.probe import Prober
 from federation_ai.service.runner import Runner
-from federation_ai.store import Store
+from federation_ai.settings import redact_url
+from federation_ai.store import Store, StoreTimeouts
 
 if TYPE_CHECKING:
     from federation_ai.adapters import AdapterSet
     from federation_ai.bus import EventBus
     from federation_ai.service.clock import Clock
-    from federation_ai.settings import Settings
+    from federation_ai.settings import ServiceConfig, Settings
 
 
 PUBLISH_GRACE_S = 2.0  # the relay re-publishes only what the fast path missed for this long
@@ -31,12 +35,35 @@ class SchemaNotReady(RuntimeError):  # noqa: N818 - reads as a state, like the s
     """The database schema is missing or old and the service does not migrate it itself."""
 
 
+class StoreUnwritable(RuntimeError):  # noqa: N818 - reads as a state, like SchemaNotReady
+    """The database cannot be written (a read-only or full SQLite file): start-up stops."""
+
+
+def store_timeouts(cfg: ServiceConfig) -> StoreTimeouts:
+    return StoreTimeouts(
+        connect_s=cfg.db_connect_timeout_s,
+        command_s=cfg.db_command_timeout_s,
+        sqlite_busy_s=cfg.sqlite_busy_timeout_s,
+    )
+
+
 async def open_store(settings: Settings) -> Store:
-    """Open the configured database; SQLite is migrated automatically, PostgreSQL must be."""
-    store = await Store.open(settings.service.database_url())
+    """Open the configured database; SQLite is migrated automatically, PostgreSQL must be.
+
+    A SQLite file that cannot be written stops start-up with one line naming it: a
+    service that can decide nothing must not look like an idle healthy one.
+    """
+    store = await Store.open(settings.service.database_url(), store_timeouts(settings.service))
     try:
         if store.dialect == "sqlite":
-            await store.upgrade()
+            try:
+                await store.upgrade()
+                await store.probe(write=True)
+            except Exception as exc:
+                raise StoreUnwritable(
+                    f"the SQLite database {store.location} cannot be written: "
+                    f"{describe_error(exc)}"
+                ) from exc
             return store
         ready = await store.is_up_to_date()
     except BaseException:
@@ -80,6 +107,7 @@ async def build_service(
             namespace=namespace,
             max_message_bytes=cfg.max_message_bytes,
             event_types=(*INPUT_EVENT_TYPES, *EXTRA_STREAMS) if interop.on else INPUT_EVENT_TYPES,
+            **_bus_timeouts(cfg),
         )
         owned.append(bus)
     if adapters is None:
@@ -92,7 +120,22 @@ async def build_service(
         )
     metrics = ServiceMetrics()
     hub = Broadcaster()
-    relay = OutboxRelay(store, bus, adapters.writers, metrics)
+    health = HealthBoard(
+        stall_s=cfg.health_stall_s,
+        log_every_s=cfg.health_log_every_s,
+        locations={
+            Dependency.STORE: store.location,
+            Dependency.BUS: redact_url(cfg.bus_url) if bus in owned else type(bus).__name__,
+        },
+    )
+    relay = OutboxRelay(
+        store,
+        bus,
+        adapters.writers,
+        metrics,
+        publish_retry_max_s=cfg.retry_max_s,
+        health=health,
+    )
     pipeline = Pipeline(
         store,
         settings.core,
@@ -103,6 +146,7 @@ async def build_service(
         published=relay,
         publish_grace_s=PUBLISH_GRACE_S,
         max_accounts=cfg.max_accounts,
+        health=health,
         direct={
             name: a
             for name, a in adapters.writers.items()
@@ -120,7 +164,10 @@ async def build_service(
         clock=clock,
         max_future_skew_s=settings.ingest.max_future_skew_s,
         translate=partial(translate, cfg=interop) if interop.on else None,
+        health=health,
+        retry_max_s=cfg.retry_max_s,
     )
+    prober = Prober(health, store, bus, interval_s=cfg.health_probe_s)
     return FederationService(
         settings,
         store,
@@ -133,4 +180,16 @@ async def build_service(
         hub,
         owned=tuple(owned),
         clock=clock,
+        health=health,
+        prober=prober,
     )
+
+
+def _bus_timeouts(cfg: ServiceConfig) -> dict[str, Any]:
+    """Socket timeouts for a Redis bus (the in-process one has none)."""
+    if cfg.bus_url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "socket_timeout_s": cfg.redis_timeout_s,
+            "connect_timeout_s": cfg.redis_connect_timeout_s,
+        }
+    return {}

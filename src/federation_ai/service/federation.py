@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ from federation_ai.core.clock import ahead_of, too_far_ahead
 from federation_ai.core.timeutil import US_PER_SECOND, format_timestamp
 from federation_ai.service import enforcement
 from federation_ai.service.clock import wall_clock
+from federation_ai.service.faults import describe_error
+from federation_ai.service.health import Dependency, HealthBoard
 from federation_ai.service.read_port import ReadPort
 from federation_ai.store import PUBLISH
 
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
     from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.outbox import OutboxRelay
     from federation_ai.service.pipeline import Pipeline
+    from federation_ai.service.probe import Prober
     from federation_ai.service.runner import Runner
     from federation_ai.settings import Settings
     from federation_ai.store import Store
@@ -67,6 +71,37 @@ def _account_status(acct: AccountState, now_us: int) -> dict[str, Any]:
         if acct.last_ts is None
         else round((acct.last_ts - now_us) / US_PER_SECOND, 3),
     }
+# a figure older than this is marked stale (its refresh failed or hangs)
+STALE_AFTER_S = 2 * MONITOR_INTERVAL_S + 1.0
+
+
+@dataclass(slots=True)
+class Figure:
+    """A figure refreshed by the monitor, with its time and the last refresh's error."""
+
+    value: Any = None
+    at: datetime | None = None
+    at_mono: float | None = None
+    error: str | None = None
+    error_at: datetime | None = None
+
+    def set(self, value: Any) -> None:
+        self.value, self.at, self.at_mono = value, datetime.now(UTC), time.monotonic()
+        self.error = self.error_at = None
+
+    def failed(self, exc: BaseException) -> None:
+        self.error, self.error_at = describe_error(exc), datetime.now(UTC)
+
+    def freshness(self) -> dict[str, Any]:
+        """``as_of``, ``age_s`` and ``stale``: whether the figure can be taken as current."""
+        age = None if self.at_mono is None else round(time.monotonic() - self.at_mono, 3)
+        stale = self.error is not None or age is None or age > STALE_AFTER_S
+        return {"as_of": None if self.at is None else self.at.isoformat(), "age_s": age,
+                "stale": stale}
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +125,9 @@ class FederationService:
         hub: Broadcaster,
         owned: tuple[Any, ...] = (),
         clock: Clock = wall_clock,
+        *,
+        health: HealthBoard | None = None,
+        prober: Prober | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -101,12 +139,15 @@ class FederationService:
         self.metrics = metrics
         self.hub = hub
         self.reads = ReadPort(store, settings.core)  # what the REST API may read
+        self.health = health if health is not None else HealthBoard()
+        self.prober = prober
         self._owned = owned  # the store and bus this service created (closed on stop)
         self.clock = clock  # live ingest's limit for future events, operator command stamps
         self._tasks: list[asyncio.Task[None]] = []
         self._figures: dict[str, Any] = {
             "bus_lag": None, "bus_pending": None, "outbox": {}, "enforcement": None,
         }
+        self._lag, self._pending, self._outbox = Figure(), Figure(), Figure({})
         self.started_at: str | None = None
 
     # --- life cycle ---------------------------------------------------------------
@@ -123,6 +164,8 @@ class FederationService:
         self._spawn(self.relay.run(), "outbox")
         self._spawn(self.relay.run_fast(), "publisher")
         self._spawn(self._monitor(), "monitor")
+        if self.prober is not None:
+            self._spawn(self.prober.run(), "probe")
         log.info("service_started", accounts=accounts, config_digest=self.settings.core.digest)
 
     async def stop(self) -> None:
@@ -223,6 +266,10 @@ class FederationService:
     def metrics_registry(self) -> CollectorRegistry:
         return self.metrics.registry
 
+    def health_summary(self) -> dict[str, Any]:
+        """``{"status": "ok" | "degraded", "reasons": [...]}`` from memory: never blocks."""
+        return self.health.summary()
+
     def status(self, *, limit: int = STATUS_PAGE, cursor: str | None = None) -> dict[str, Any]:
         """Service figures, a summary of every account, and one page of accounts.
 
@@ -239,7 +286,7 @@ class FederationService:
         all_accounts = self.pipeline.state.accounts
         now = self.clock()
         accounts = {aid: _account_status(all_accounts[aid], now) for aid in page}
-        outbox: dict[str, int] = self._figures["outbox"]
+        outbox: dict[str, int] = self._outbox.value
         return {
             "running": bool(self._tasks),
             "started_at": self.started_at,
@@ -253,15 +300,24 @@ class FederationService:
             },
             "accounts": accounts,
             "accounts_next_cursor": page[-1] if more and page else None,
+            "health": self.health.report(),
+            "store": {
+                "location": self.store.location,
+                "last_error": self.health.last_error(Dependency.STORE),
+            },
             "bus": {
-                "lag": self._figures["bus_lag"],
-                "pending": self._figures["bus_pending"],
-                "last_error": self.runner.last_error,
+                "lag": self._lag.value,
+                "pending": self._pending.value,
+                **self._bus_freshness(),
+                "last_error": self.health.last_error(Dependency.BUS),
             },
             "outbox": {
                 "backlog": sum(outbox.values()),
                 "by_kind": dict(outbox),
-                "publish_error": self.relay.publish_error,
+                **self._outbox.freshness(),
+                "publish_error": None
+                if self.relay.publish_error is None
+                else {"error": self.relay.publish_error, "at": _iso(self.relay.publish_error_at)},
             },
             "adapters": {name: h.as_dict() for name, h in self.relay.delivery.health.items()},
             "enforcement": self._figures["enforcement"],
@@ -285,26 +341,45 @@ class FederationService:
             "by_tier": dict(sorted(tiers.items())),
         }
 
+    def _bus_freshness(self) -> dict[str, Any]:
+        """Lag and pending are shown together: as current as the older of the two."""
+        lag, pending = self._lag.freshness(), self._pending.freshness()
+        ages = [f["age_s"] for f in (lag, pending)]
+        older = pending if ages[0] is not None and (ages[1] is None or ages[1] > ages[0]) else lag
+        return {**older, "stale": lag["stale"] or pending["stale"]}
+
     async def refresh_figures(self) -> None:
-        """Bus lag/pending, outbox backlog, frozen accounts and adapter health, for the gauges."""
+        """Bus lag/pending and outbox backlog, for ``status()`` and the gauges.
+
+        A figure that cannot be refreshed keeps its last value, marked stale with its age.
+        Also the gauges of accounts, frozen accounts and adapter health, and the
+        enforcement adapter's view of the backend's halt keys.
+        """
         self.metrics.set_accounts(a.policy.frozen for a in self.pipeline.state.accounts.values())
         self.metrics.set_adapter_failures(
             {name: h.consecutive_failures for name, h in self.relay.delivery.health.items()}
         )
-        with contextlib.suppress(Exception):
-            self._figures["bus_lag"] = await self.bus.lag()
-            self.metrics.bus_lag.set(self._figures["bus_lag"])
-        with contextlib.suppress(Exception):
-            self._figures["bus_pending"] = await self.bus.pending_count()
-            self.metrics.bus_pending.set(self._figures["bus_pending"])
-        with contextlib.suppress(Exception):
+        try:
+            self._lag.set(await self.bus.lag())
+            self.metrics.bus_lag.set(self._lag.value)
+        except Exception as exc:  # noqa: BLE001 - shown as stale; health has the outage
+            self._lag.failed(exc)
+        try:
+            self._pending.set(await self.bus.pending_count())
+            self.metrics.bus_pending.set(self._pending.value)
+        except Exception as exc:  # noqa: BLE001
+            self._pending.failed(exc)
+        try:
             stats = await self.store.outbox_stats()
-            self._figures["outbox"] = stats
+            self._outbox.set(stats)
             kinds = [PUBLISH, *(outbox_kind(n) for n in self.adapters.writers)]
             self.metrics.set_backlog(stats, kinds)
-        self._figures["enforcement"] = await enforcement.observe(
-            self.settings, self.pipeline, self.adapters
-        )
+        except Exception as exc:  # noqa: BLE001
+            self._outbox.failed(exc)
+        with contextlib.suppress(Exception):  # the keys' own errors are in the figure
+            self._figures["enforcement"] = await enforcement.observe(
+                self.settings, self.pipeline, self.adapters
+            )
 
     async def _monitor(self) -> None:
         while True:

@@ -24,10 +24,13 @@ import structlog
 
 from federation_ai.bus import Outgoing
 from federation_ai.service.adapter_delivery import AdapterDelivery
+from federation_ai.service.faults import describe_error
+from federation_ai.service.health import Dependency, HealthBoard, Operation
 from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
+    from contextlib import AbstractAsyncContextManager
 
     from federation_ai.adapters.base import Adapter
     from federation_ai.bus import EventBus
@@ -57,7 +60,9 @@ class OutboxRelay:
         scan_s: float = 1.0,
         backoff_s: float = 1.0,
         max_backoff_s: float = 300.0,
+        publish_retry_max_s: float = 0.5,
         clock: Callable[[], datetime] = _now,
+        health: HealthBoard | None = None,
     ) -> None:
         self.store = store
         self.bus = bus
@@ -67,13 +72,19 @@ class OutboxRelay:
         self.scan_s = scan_s  # how often the store is scanned for due rows while all is well
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
+        # publishing is retried this soon at the latest (cheap, idempotent), so decisions
+        # flow again within this long of the bus's return; adapters keep max_backoff_s
+        self.publish_retry_max_s = publish_retry_max_s
         self.clock = clock
+        self.health = health if health is not None else HealthBoard()
         # late-bound clock: the adapter calls follow a clock replaced on the relay
         clock_now = lambda: self.clock()  # noqa: E731, PLW0108
         self.delivery = AdapterDelivery(
             store, adapters, metrics, backoff=self.backoff, clock=clock_now
         )
-        self.publish_error: str | None = None
+        self.publish_error: str | None = None  # cleared by the next publish that succeeds
+        self.publish_error_at: datetime | None = None
+        self._publish_failed_mono: float | None = None  # on the health board's clock
         self._wake = asyncio.Event()
         self._stopping = False
         self._fast: list[dict[str, Any]] = []
@@ -87,6 +98,7 @@ class OutboxRelay:
         self._backlog = False
         self._commits = 0  # bumped on every commit; tells the relay it has seen them all
         self._round_commits = 0  # the count at the last round: unchanged means idle
+        self._round_error: str | None = None  # the last round's error, logged once
 
     def wake(self) -> None:
         self._wake.set()
@@ -133,7 +145,8 @@ class OutboxRelay:
         with contextlib.suppress(Exception):  # handled by fast_batch: the relay retries
             async with self.fast_batch() as out:
                 if out.decisions:
-                    out.added = await self.bus.publish_decisions(out.decisions)
+                    async with self._bus():
+                        out.added = await self.bus.publish_decisions(out.decisions)
 
     @contextlib.asynccontextmanager
     async def fast_batch(self) -> AsyncIterator[Outgoing]:
@@ -153,12 +166,11 @@ class OutboxRelay:
                 if batch:
                     self._fast_ok = False
                     self._fast.clear()
-                    self.publish_error = f"{type(exc).__name__}: {exc}"
-                    log.warning("fast_publish_failed", error=self.publish_error)
+                    self._publish_failed(exc, "fast_publish_failed", len(batch))
                 raise
             if batch:
                 self.metrics.published.inc(out.added)
-                self.publish_error = None
+                self.publish_error = self.publish_error_at = None
                 for message in batch:
                     self._published[message["decision_id"]] = None
                 while len(self._published) > PUBLISHED_MEMORY:
@@ -166,6 +178,28 @@ class OutboxRelay:
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.max_backoff_s, self.backoff_s * 2**attempts))
+
+    def publish_backoff(self, attempts: int) -> timedelta:
+        return min(self.backoff(attempts), timedelta(seconds=self.publish_retry_max_s))
+
+    def _bus(self) -> AbstractAsyncContextManager[None]:
+        return self.health.watch(Dependency.BUS, Operation.PUBLISH)
+
+    def _store(self, operation: Operation = Operation.OUTBOX) -> AbstractAsyncContextManager[None]:
+        """Health checks ``store.outbox`` (marking rows) and ``store.read`` (reading them)."""
+        return self.health.watch(Dependency.STORE, operation)
+
+    def _publish_failed(self, exc: BaseException, event: str, items: int) -> None:
+        """Keep the error with its time; the health board logs the outage itself."""
+        error = describe_error(exc)
+        news = error != self.publish_error
+        self.publish_error, self.publish_error_at = error, self.clock()
+        self._publish_failed_mono = self.health.now()
+        fields: dict[str, Any] = {"error": error, "items": items}
+        if news and self.health.summary()["status"] == "ok":
+            log.warning(event, **fields)
+        else:
+            log.debug(event, **fields)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -187,7 +221,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the relay must survive store outages
-                log.warning("outbox_round_failed", error=f"{type(exc).__name__}: {exc}")
+                self._round_failed(exc)
                 busy = False
             woken = False
             if not (busy and self._backlog):
@@ -198,6 +232,15 @@ class OutboxRelay:
                         await self._wake.wait()
                         woken = True
                 self._wake.clear()
+
+    def _round_failed(self, exc: Exception) -> None:
+        """Log once per distinct error unless the health board already tells the outage."""
+        error = describe_error(exc)
+        news, self._round_error = error != self._round_error, error
+        if news and self.health.summary()["status"] == "ok":
+            log.warning("outbox_round_failed", error=error)
+        else:
+            log.debug("outbox_round_failed", error=error)
 
     def request_stop(self) -> None:
         self._stopping = True
@@ -228,15 +271,24 @@ class OutboxRelay:
         if self._published and (idle or everything):
             # Rows the fast path already published: one DELETE, no payloads read. While
             # events flow, each commit removes them instead (no transaction of its own).
-            await self.store.outbox_done_for(PUBLISH, self.take_published())
+            ids = self.take_published()
+            try:
+                async with self._store():
+                    await self.store.outbox_done_for(PUBLISH, ids)
+            except BaseException:
+                self.return_published(ids)  # the next commit or round removes them
+                raise
         if not scan:
+            self._round_error = None
             return False
         published = await self._publish_in_order()
         if published is None and not self._fast_ok and commits == self._commits:
             self._fast_ok = True  # every committed row is published: back to the fast path
-        due = await self.store.due_outbox(self.clock(), self.batch_size, skip_kind=PUBLISH)
+        async with self._store(Operation.READ):
+            due = await self.store.due_outbox(self.clock(), self.batch_size, skip_kind=PUBLISH)
         self._backlog = self._backlog or len(due) >= self.batch_size
         dispatched = self.delivery.dispatch(due)
+        self._round_error = None
         return bool(published or dispatched)
 
     async def _publish_in_order(self) -> bool | None:
@@ -246,14 +298,25 @@ class OutboxRelay:
         holds back every newer one, so the stream keeps commit order. Returns None when
         nothing is pending, else whether anything was published.
         """
-        rows = await self.store.pending_outbox(PUBLISH, self.batch_size)
+        async with self._store(Operation.READ):
+            rows = await self.store.pending_outbox(PUBLISH, self.batch_size)
         self._backlog = len(rows) >= self.batch_size
         if not rows:
             return None
-        if rows[0].next_attempt_at > self.clock():
+        if rows[0].next_attempt_at > self.clock() and not self._bus_is_back(rows[0]):
             return False
         await self._publish(rows)
         return self.publish_error is None
+
+    def _bus_is_back(self, oldest: OutboxItem) -> bool:
+        """A row backing off after a failed publish goes at once when the bus has answered
+        since (the consumer's read or the health probe): publishing resumes with the bus."""
+        failed_at = self._publish_failed_mono
+        return (
+            oldest.attempts > 0
+            and failed_at is not None
+            and self.health.answered_since(Dependency.BUS, failed_at)
+        )
 
     async def recover(self) -> None:
         """At start: publish what an earlier run committed but never published.
@@ -281,15 +344,18 @@ class OutboxRelay:
 
     async def _publish(self, items: list[OutboxItem]) -> None:
         try:
-            added = await self.bus.publish_decisions([i.payload for i in items])
+            async with self._bus():
+                added = await self.bus.publish_decisions([i.payload for i in items])
         except Exception as exc:  # noqa: BLE001 - retried from the store
-            self.publish_error = f"{type(exc).__name__}: {exc}"
-            log.warning("publish_failed", error=self.publish_error, items=len(items))
-            now = self.clock()
-            for i in items:
-                retry_at = now + self.backoff(i.attempts)
-                await self.store.outbox_failed(i.id, self.publish_error, retry_at)
+            self._publish_failed(exc, "publish_failed", len(items))
+            # Only the oldest row's next attempt matters (it holds back the others):
+            # one write for it, not one per row, while the bus is down.
+            first = items[0]
+            retry_at = self.clock() + self.publish_backoff(first.attempts)
+            async with self._store():
+                await self.store.outbox_failed(first.id, self.publish_error or "", retry_at)
             return
-        self.publish_error = None
+        self.publish_error = self.publish_error_at = None
         self.metrics.published.inc(added)
-        await self.store.outbox_done([i.id for i in items])
+        async with self._store():
+            await self.store.outbox_done([i.id for i in items])

@@ -36,10 +36,12 @@ from federation_ai.core import (
     step,
 )
 from federation_ai.core.content import conflict_reason
+from federation_ai.service.health import Dependency, HealthBoard, Operation
 from federation_ai.store import PUBLISH, Batch, EventRow, EventsAlreadyStoredError, OutboxRow
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
+    from contextlib import AbstractAsyncContextManager
 
     from federation_ai.adapters.base import Adapter
     from federation_ai.core import CoreConfig
@@ -157,9 +159,11 @@ class Pipeline:
         direct: Mapping[str, Adapter] | None = None,
         published: PublishedIds | None = None,
         max_accounts: int | None = None,
+        health: HealthBoard | None = None,
     ) -> None:
         self.store = store
         self.max_accounts = max_accounts  # None: no limit (replay, verify, tests)
+        self.health = health if health is not None else HealthBoard()
         # with a fast publisher (on_commit), the relay leaves publish rows alone this long
         self.publish_grace_s = publish_grace_s
         self.config = config
@@ -207,12 +211,19 @@ class Pipeline:
                 for account_id, event_id in exc.keys:
                     logged.setdefault(account_id, set()).add(event_id)
 
+    def _store_call(self, operation: Operation) -> AbstractAsyncContextManager[None]:
+        """Health checks ``store.read`` and ``store.commit`` (a logged event is an answer)."""
+        return self.health.watch(
+            Dependency.STORE, operation, answers=(EventsAlreadyStoredError,)
+        )
+
     async def _run_once(
         self, events: Sequence[Event], logged: dict[str, set[str]], *, defer_publish: bool
     ) -> list[Outcome]:
-        if self._stale:
-            await self._reload(self._stale)
-        known, originals = await self._known(events, logged)
+        async with self._store_call(Operation.READ):
+            if self._stale:
+                await self._reload(self._stale)
+            known, originals = await self._known(events, logged)
         touched = {e.account_id for e in events}
         work = _Work()
         outcomes: list[Outcome] = []
@@ -232,7 +243,8 @@ class Pipeline:
             )
             started = time.perf_counter()
             try:
-                await self.store.commit_batch(batch)
+                async with self._store_call(Operation.COMMIT):
+                    await self.store.commit_batch(batch)
             except BaseException:
                 if self._published is not None and batch.published:
                     self._published.return_published(batch.published)

@@ -11,7 +11,8 @@ anything new is fetched, so per-account order holds.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Protocol
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
@@ -21,6 +22,8 @@ from federation_ai.bus.envelope import bounded_reason, oversized
 from federation_ai.core import OUT_OF_ORDER, Event, InvalidEvent, parse_event
 from federation_ai.core.clock import ahead_of
 from federation_ai.service.clock import wall_clock
+from federation_ai.service.faults import describe_error
+from federation_ai.service.health import Dependency, HealthBoard, Operation
 from federation_ai.service.pipeline import AccountLimitError
 
 if TYPE_CHECKING:
@@ -35,8 +38,8 @@ if TYPE_CHECKING:
     Translate = Callable[[BusMessage], BusMessage]
 
 log = structlog.get_logger("federation_ai.runner")
-RETRY_MIN_S = 0.2
-RETRY_MAX_S = 10.0
+RETRY_MIN_S = 0.05
+RETRY_MAX_S = 0.5  # service.retry_max_s: the dependency's return is seen this soon
 
 
 def validate(msg: BusMessage, translate: Translate | None = None) -> Event:
@@ -76,6 +79,8 @@ class Runner:
         clock: Clock = wall_clock,
         max_future_skew_s: float = 300.0,
         translate: Translate | None = None,
+        health: HealthBoard | None = None,
+        retry_max_s: float = RETRY_MAX_S,
     ) -> None:
         self.translate = translate
         self.max_message_bytes = max_message_bytes
@@ -89,10 +94,16 @@ class Runner:
         self.block_ms = block_ms
         self.clock = clock  # events stamped too far ahead of it are dead-lettered
         self.max_future_skew_s = max_future_skew_s
-        self.last_error: str | None = None
+        self.health = health if health is not None else HealthBoard()
+        self.retry_max_s = retry_max_s
+        self.last_error: str | None = None  # cleared by the next batch that goes through
+        self.last_error_at: datetime | None = None
         self._retry: list[BusMessage] = []
         self._stopping = asyncio.Event()
         self._to_ack: list[BusMessage] = []  # committed; acknowledged with the next fetch
+
+    def _bus(self) -> AbstractAsyncContextManager[None]:
+        return self.health.watch(Dependency.BUS, Operation.CONSUME)
 
     async def settle(self) -> None:
         """Publish and acknowledge what is committed and not yet (failures only logged)."""
@@ -102,9 +113,10 @@ class Runner:
         if not messages:
             return
         try:
-            await self.bus.ack(messages)
+            async with self._bus():
+                await self.bus.ack(messages)
         except Exception as exc:  # noqa: BLE001 - unacknowledged messages are redelivered
-            log.warning("ack_failed", error=f"{type(exc).__name__}: {exc}")
+            log.warning("ack_failed", error=describe_error(exc))
 
     def stop(self) -> None:
         self._stopping.set()
@@ -118,31 +130,50 @@ class Runner:
                     await self.handle(messages)
                 self._retry = []
                 delay = RETRY_MIN_S
+                self.last_error = self.last_error_at = None
             except asyncio.CancelledError:
                 await self.settle()
                 raise
             except Exception as exc:  # noqa: BLE001 - the loop must survive store/bus outages
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("batch_failed", error=self.last_error, retry_in_s=delay)
+                failed_at = self.health.now()
+                self._failed(exc, delay)
                 if self.publisher is not None:
                     await self.publisher.flush_fast()  # what is committed goes out meanwhile
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_S)
+                # a short wait, capped, cut short when the health probe sees a failing
+                # dependency answer again: the batch is retried as soon as it is back
+                await self.health.recovery(delay, since=failed_at)
+                delay = min(delay * 2, self.retry_max_s)
         await self.settle()
+
+    def _failed(self, exc: Exception, delay: float) -> None:
+        """Keep the error with its time; log it only when it is news.
+
+        A failure of the store or the bus is logged by the health board (once when it
+        starts, then a reminder); anything else (a defect) once per distinct error.
+        """
+        error = describe_error(exc)
+        news = error != self.last_error
+        self.last_error, self.last_error_at = error, datetime.now(UTC)
+        fields: dict[str, Any] = {"error": error, "retry_in_s": delay}
+        if news and self.health.summary()["status"] == "ok":
+            log.warning("batch_failed", **fields)
+        else:
+            log.debug("batch_failed", **fields)
 
     async def _fetch(self) -> list[BusMessage]:
         # The acknowledgement of the last committed batch rides along with this read.
         # If it is lost, the messages are claimed again later and recognised as
         # duplicates by event_id.
         acks, self._to_ack = self._to_ack, []
-        if self.publisher is None:
+        async with self._bus():
+            if self.publisher is None:
+                return await self.bus.fetch(self.batch_size, self.block_ms, ack=acks)
+            async with self.publisher.fast_batch() as out:
+                if out.decisions:
+                    # Publishing holds up other writers' decisions (commit order): this
+                    # read does not block; if it finds nothing, the next one waits.
+                    return await self.bus.fetch(self.batch_size, 0, ack=acks, publish=out)
             return await self.bus.fetch(self.batch_size, self.block_ms, ack=acks)
-        async with self.publisher.fast_batch() as out:
-            if out.decisions:
-                # Publishing holds up other writers' decisions (commit order): this
-                # read does not block; if it finds nothing, the next one waits.
-                return await self.bus.fetch(self.batch_size, 0, ack=acks, publish=out)
-        return await self.bus.fetch(self.batch_size, self.block_ms, ack=acks)
 
     async def handle(self, messages: list[BusMessage]) -> None:
         """Process one fetched batch. Raises (without acknowledging) if the commit fails."""
@@ -192,7 +223,8 @@ class Runner:
         self._retry = []
 
     async def _dead_letter(self, msg: BusMessage, reason: str, label: str) -> None:
-        await self.bus.dead_letter(msg, reason)
+        async with self._bus():
+            await self.bus.dead_letter(msg, reason)
         self.metrics.dlq.labels(label).inc()
         log.warning(
             "dead_lettered",

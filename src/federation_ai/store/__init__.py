@@ -4,6 +4,7 @@ SQLAlchemy Core on an async engine; SQLite by default, PostgreSQL by URL. The
 schema is managed by the Alembic migrations in `migrations/` (`Store.upgrade`).
 """
 
+from federation_ai.store.engine import StoreTimeouts
 from federation_ai.store.models import (
     PUBLISH,
     ApiKeyRecord,
@@ -35,5 +36,6 @@ __all__ = [
     "OutboxRow",
     "Store",
     "StoreError",
+    "StoreTimeouts",
     "UnsupportedDatabaseError",
 ]

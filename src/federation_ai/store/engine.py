@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from federation_ai.store.models import UnsupportedDatabaseError
@@ -24,7 +26,24 @@ POSTGRES_DRIVER = "postgresql+asyncpg"
 # write lock is taken up front and the busy timeout applies (a deferred
 # transaction that reads first cannot wait for the lock when it later writes).
 WRITE_OPTION = "federation_write"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True, slots=True)
+class StoreTimeouts:
+    """Bounds on every database call, so a hung connection becomes an error.
+
+    ``connect_s``: opening a PostgreSQL connection (the whole handshake) and waiting
+    for a free one in the pool. ``command_s``: each PostgreSQL statement (None: no
+    bound; the CLI's migrations may run long). ``sqlite_busy_s``: how long a SQLite
+    write waits for another writer's lock.
+    """
+
+    connect_s: float = 10.0
+    command_s: float | None = None
+    sqlite_busy_s: float = 30.0
+
+
+DEFAULT_TIMEOUTS = StoreTimeouts()
 
 _POSTGRES_SCHEMES = {"postgres", "postgresql"}
 # libpq's `sslmode` values, which asyncpg accepts under the name `ssl`
@@ -89,7 +108,12 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(
+    busy_ms: int, path: Path | None, dbapi_connection: Any, record: Any
+) -> None:
+    # SQLite opens a file it cannot write read-only, and the connection stays so after
+    # the file is writable again: noted here, replaced at checkout (_sqlite_on_checkout).
+    record.info["writable"] = path is None or os.access(path, os.W_OK)
     # Let SQLAlchemy's "begin" hook emit BEGIN itself (the sqlite3 module would
     # otherwise start transactions lazily and commit around DDL).
     dbapi_connection.isolation_level = None
@@ -97,9 +121,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     finally:
         cursor.close()
+
+
+def _sqlite_on_checkout(path: Path, _dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    if not record.info.get("writable", True) and os.access(path, os.W_OK):
+        raise DisconnectionError("the SQLite file is writable again: a fresh connection")
 
 
 def _sqlite_on_begin(connection: Connection) -> None:
@@ -109,16 +138,29 @@ def _sqlite_on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def create_engine(url: str | URL) -> AsyncEngine:
+def create_engine(url: str | URL, timeouts: StoreTimeouts = DEFAULT_TIMEOUTS) -> AsyncEngine:
     """An async engine for the URL; nothing is connected until first use."""
     target = normalize_url(url)
     common: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if target.get_backend_name() == "sqlite":
         engine = create_async_engine(target, **common)
-        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        busy_ms = round(timeouts.sqlite_busy_s * 1000)
+        path = sqlite_file(target)
+        event.listen(engine.sync_engine, "connect", partial(_sqlite_on_connect, busy_ms, path))
+        if path is not None:
+            event.listen(engine.sync_engine, "checkout", partial(_sqlite_on_checkout, path))
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
-    return create_async_engine(target, pool_pre_ping=True, **common)
+    connect_args: dict[str, Any] = {"timeout": timeouts.connect_s}
+    if timeouts.command_s is not None:
+        connect_args["command_timeout"] = timeouts.command_s
+    return create_async_engine(
+        target,
+        pool_pre_ping=True,
+        pool_timeout=timeouts.connect_s,
+        connect_args=connect_args,
+        **common,
+    )
 
 
 @asynccontextmanager
@@ -130,5 +172,12 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
     """
     async with engine.connect() as conn:
         await conn.execution_options(**{WRITE_OPTION: True})
-        async with conn.begin():
-            yield conn
+        try:
+            async with conn.begin():
+                yield conn
+        except OperationalError:
+            if engine.dialect.name == "sqlite":
+                # A SQLite connection opened while the file was read-only stays read-only
+                # after the file is writable again: a failed write gets a fresh one.
+                await conn.invalidate()
+            raise

@@ -124,15 +124,32 @@ def _json(rows: Sequence[dict[str, Any]]) -> str:
 
 
 class PgBatchWriter:
-    """Writes one batch per statement on its own connection (re-opened after an error)."""
+    """Writes one batch per statement on its own connection (re-opened after an error).
 
-    def __init__(self, dsn: str) -> None:
+    ``connect_timeout_s`` bounds opening the connection, ``command_timeout_s`` (None: no
+    bound) every statement: a hung connection raises ``TimeoutError`` and is dropped.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        connect_timeout_s: float = 10.0,
+        command_timeout_s: float | None = None,
+    ) -> None:
         self._dsn = dsn
+        self._connect_timeout_s = connect_timeout_s
+        self._command_timeout_s = command_timeout_s
         self._conn: asyncpg.Connection | None = None
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(self._dsn, server_settings=_SESSION)
+            self._conn = await asyncpg.connect(
+                self._dsn,
+                server_settings=_SESSION,
+                timeout=self._connect_timeout_s,
+                command_timeout=self._command_timeout_s,
+            )
         return self._conn
 
     async def write(
@@ -174,11 +191,21 @@ class PgBatchWriter:
             # the same error type the engine raises for the other backends
             raise IntegrityError("commit_batch", None, exc) from exc
         except BaseException:
-            await self.close()  # the statement may be half-sent: a fresh connection next time
+            # The statement may be half-sent, the connection hung: drop it without the
+            # goodbye a graceful close waits for; a fresh connection next time.
+            self.terminate()
             raise
         return {(e["account_id"], e["event_id"]) for e in events}
+
+    def terminate(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            conn.terminate()
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None and not conn.is_closed():
-            await conn.close()
+            try:
+                await conn.close(timeout=self._connect_timeout_s)
+            except Exception:  # noqa: BLE001 - a connection that cannot say goodbye is dropped
+                conn.terminate()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import ColumnElement, Select, func, select, text
 
-from federation_ai.store import apikeys, nav_history, outbox, schema
+from federation_ai.store import apikeys, liveness, nav_history, outbox, schema
 from federation_ai.store.codec import (
     decision_from_row,
     decision_to_row,
@@ -15,6 +15,8 @@ from federation_ai.store.codec import (
     state_rows,
 )
 from federation_ai.store.engine import (
+    DEFAULT_TIMEOUTS,
+    StoreTimeouts,
     create_engine,
     normalize_url,
     secure_sqlite_file,
@@ -75,13 +77,17 @@ def _not_inserted(
 class Store:
     """Async persistence over SQLite or PostgreSQL. Create with `await Store.open(url)`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, timeouts: StoreTimeouts = DEFAULT_TIMEOUTS) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
         self._pg_batch: PgBatchWriter | None = None
         if self._dialect == "postgresql":
             dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self._pg_batch = PgBatchWriter(dsn)
+            self._pg_batch = PgBatchWriter(
+                dsn,
+                connect_timeout_s=timeouts.connect_s,
+                command_timeout_s=timeouts.command_s,
+            )
         self._insert_events = insert_ignoring(
             self._dialect, schema.events, "account_id", "event_id"
         ).returning(schema.events.c.account_id, schema.events.c.event_id)
@@ -90,7 +96,7 @@ class Store:
         self._upsert_states = upsert_states(self._dialect)
 
     @classmethod
-    async def open(cls, url: str) -> Self:
+    async def open(cls, url: str, timeouts: StoreTimeouts = DEFAULT_TIMEOUTS) -> Self:
         """Create the engine and check the database answers. Does not migrate."""
         target = normalize_url(url)
         path = sqlite_file(target)
@@ -98,13 +104,14 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             secure_sqlite_file(path)
         engine = create_engine(target)
+        engine = create_engine(target, timeouts)
         try:
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except BaseException:
             await engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, timeouts)
 
     async def close(self) -> None:
         if self._pg_batch is not None:
@@ -128,6 +135,23 @@ class Store:
     @property
     def engine(self) -> AsyncEngine:
         return self._engine
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for logs and status: the SQLite file, or host/database."""
+        url = self._engine.url
+        path = sqlite_file(url)
+        if path is not None:
+            return str(path)
+        if self._dialect == "sqlite":
+            return "sqlite (in memory)"
+        return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+    # -- health ---------------------------------------------------------------------------
+
+    async def probe(self, *, write: bool = False) -> None:
+        """One round trip; raises if the database cannot answer (``write``: cannot write)."""
+        await liveness.probe(self._engine, write=write)
 
     # -- schema ---------------------------------------------------------------------------
 
