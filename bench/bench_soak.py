@@ -14,7 +14,8 @@ figures; asserts nothing.
 ``--bus redis://…`` puts the bus in Redis (a throw-away key namespace, deleted at the
 end) and leaves the rest embedded, so the figure is the service's own memory without
 the in-process streams. The in-process decision stream is capped at
-``service.output_maxlen`` (100,000) decisions and grows until it reaches that.
+``service.output_maxlen`` (100,000) decisions and grows until it reaches that; other
+settings come from the environment as usual (``FEDERATION_SERVICE__OUTPUT_MAXLEN=…``).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ async def soak(rounds: int, events: int, accounts: int, bus_url: str) -> None:
     namespace = "" if bus_url.startswith("memory:") else f"soak-{uuid.uuid4().hex[:8]}:"
     with tempfile.TemporaryDirectory() as tmp:
         service_cfg = {"data_dir": tmp, "log_level": "ERROR", "bus_url": bus_url}
-        settings = load_settings(None, environ={}, overrides={"service": service_cfg})
+        settings = load_settings(None, overrides={"service": service_cfg})  # + FEDERATION_* env
         configure_logging(settings.service.log_level)
         service = await build_service(settings, namespace=namespace)
         await service.start()
@@ -146,7 +147,10 @@ async def soak(rounds: int, events: int, accounts: int, bus_url: str) -> None:
         feeder = Feeder(accounts)
         print(f"machine: {machine()}")
         where = "embedded defaults" if not namespace else f"bus {bus_url}, the rest embedded"
-        print(f"{rounds} rounds of {events:,} events over {accounts} accounts, {where}")
+        print(
+            f"{rounds} rounds of {events:,} events over {accounts} accounts, {where}; "
+            f"output_maxlen {settings.service.output_maxlen:,}"
+        )
         print(f"after start: RSS {rss_mib():.1f} MiB")
         try:
             for r in range(1, rounds + 1):
