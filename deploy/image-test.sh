@@ -76,7 +76,8 @@ name="$run_id-embedded"
 port=$(free_port)
 serve "$name" "$port"
 url="http://127.0.0.1:$port"
-[ "$(get "$url/health")" = '{"status":"ok"}' ] || fail "/health is not ok"
+get "$url/health" | python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["status"] != "ok")' \
+  || fail "/health is not ok"
 ok "/health answers on port $port (FEDERATION_SERVICE__PORT)"
 page=$(get "$url/") || fail "no dashboard page"
 grep -q '<title>Federation AI - operator dashboard</title>' <<<"$page" || fail "not the dashboard page"
