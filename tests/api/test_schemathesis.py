@@ -7,6 +7,7 @@ schemathesis sends generated requests to it. No request may end in a 5xx.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 _raw = create_app(SimpleNamespace(settings=load_settings(environ={}), reads=None)).openapi()  # type: ignore[arg-type]
+# cases per operation; FEDERATION_SCHEMATHESIS_EXAMPLES=500 for a long run
+EXAMPLES = int(os.environ.get("FEDERATION_SCHEMATHESIS_EXAMPLES", "30"))
 schema = schemathesis.openapi.from_dict(_raw).exclude(path="/api/federation/stream")
 
 
@@ -80,7 +83,7 @@ def live(tmp_path_factory) -> Iterator[LiveServer]:
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case, live):
     case.call_and_validate(
         base_url=live.base_url,
