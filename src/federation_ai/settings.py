@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.config import ConfigError, CoreConfig, build_section
+from federation_ai.core.early_warnings import WarningsConfig
 from federation_ai.interop.config import InteropConfig
 from federation_ai.replay.config import ReplayConfig
 from federation_ai.report.config import ReportConfig
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_PREFIX = "FEDERATION_"
-_SERVICE_SECTIONS = ("service", "adapters", "api", "ingest", "interop", "report", "replay")
+_SERVICE_SECTIONS = (
+    "service", "adapters", "api", "ingest", "interop", "report", "replay", "warnings",
+)  # fmt: skip
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 # Every event waits this long at most before it is decided: a lateness is for clock
 # skew between producers (milliseconds), not for events minutes late.
@@ -146,6 +149,7 @@ class Settings:
     interop: InteropConfig = field(default_factory=InteropConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     replay: ReplayConfig = field(default_factory=ReplayConfig)
+    warnings: WarningsConfig = field(default_factory=WarningsConfig)
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -206,4 +210,5 @@ def load_settings(
         interop=build_section(InteropConfig, service.get("interop", {}), "interop"),
         report=build_section(ReportConfig, service.get("report", {}), "report"),
         replay=build_section(ReplayConfig, service.get("replay", {}), "replay"),
+        warnings=build_section(WarningsConfig, service.get("warnings", {}), "warnings"),
     )
