@@ -103,6 +103,7 @@ async def build_service(
         published=relay,
         publish_grace_s=PUBLISH_GRACE_S,
         max_accounts=cfg.max_accounts,
+        warnings=settings.warnings,
         direct={
             name: a
             for name, a in adapters.writers.items()

@@ -266,6 +266,7 @@ class FederationService:
             "adapters": {name: h.as_dict() for name, h in self.relay.delivery.health.items()},
             "enforcement": self._figures["enforcement"],
             "subscribers": self.hub.subscribers,
+            "early_warnings": self.pipeline.warnings.as_status(),
         }
 
     def _account_summary(self) -> dict[str, Any]:
