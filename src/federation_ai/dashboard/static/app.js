@@ -6,7 +6,9 @@ import { renderChart } from "./chart.js";
 import { DecisionTable } from "./decisions.js";
 import { renderEnforcement } from "./enforcement.js";
 import { ROLES, renderRoles } from "./roles.js";
-import { DEFAULT_LIMITS, TRIGGER_WORDS, renderBanner, renderBars, renderIndicators } from "./status.js";
+import {
+  DEFAULT_LIMITS, TRIGGER_WORDS, renderBanner, renderBars, renderIndicators, warningText,
+} from "./status.js";
 import { $, debounce, el, throttle } from "./util.js";
 
 const ACCOUNT_ITEM = "federation.account";
@@ -21,6 +23,8 @@ const state = {
   timeline: null,
   stopStream: null,
   timer: null,
+  warned: {}, // account -> limits with an active early warning
+  shownWarnings: new Set(), // warning ids already in the message area
 };
 
 // --- messages: every API error ends up here in words -----------------------------------
@@ -54,7 +58,7 @@ function renderAll() {
   });
   if (!p) return;
   renderIndicators($("#indicators"), p);
-  renderBars($("#limit-bars"), p, state.limits);
+  renderBars($("#limit-bars"), p, state.limits, state.warned[state.account] || []);
   actions.showLimits(p);
 }
 
@@ -115,8 +119,24 @@ async function refreshEnforcement() {
   try {
     const status = await call("/status", { query: { limit: 1 } });
     renderEnforcement($("#enforcement"), $("#enforcement-keys"), status.enforcement);
+    showWarnings(status.early_warnings);
   } catch (err) {
     if (err.status !== 404) notify(`Could not read the service status: ${err.message}`);
+  }
+}
+
+// Early warnings (not decisions): the limit bars mark the active ones, and each new
+// warning of the account shown gets one line in the message area.
+function showWarnings(early) {
+  if (!early) return; // an older server
+  state.warned = early.active || {};
+  for (const w of early.recent || []) {
+    if (state.shownWarnings.has(w.warning_id)) continue;
+    state.shownWarnings.add(w.warning_id);
+    if (w.account_id === state.account) notify(warningText(w), "warn");
+  }
+  if (state.policy) {
+    renderBars($("#limit-bars"), state.policy, state.limits, state.warned[state.account] || []);
   }
 }
 
