@@ -11,6 +11,7 @@ then can it fire again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -111,14 +112,47 @@ class _Rule:
     rearmed: bool
 
 
-def _rules(m: Metrics, s: SupervisorConfig, w: WarningsConfig) -> dict[Limit, _Rule]:
+@dataclass(frozen=True, slots=True)
+class _Thresholds:
+    dd_at: float
+    dd_back: float
+    pnl_at: float
+    pnl_back: float
+    eq_at: float
+    eq_back: float
+    cl_at: int
+
+
+@functools.lru_cache(maxsize=8)
+def _thresholds(s: SupervisorConfig, w: WarningsConfig) -> _Thresholds:
     dd_at = round(w.drawdown_fraction * s.freeze_drawdown, PLACES)
-    dd_back = round(dd_at - w.rearm_margin * s.freeze_drawdown, PLACES)
     pnl_at = round(-w.daily_loss_fraction * s.freeze_daily_loss, PLACES)
-    pnl_back = round(pnl_at + w.rearm_margin * s.freeze_daily_loss, PLACES)
     eq_at = round(w.equity_ratio * s.freeze_min_equity, PLACES)
-    eq_back = round(eq_at + w.rearm_margin * s.freeze_min_equity, PLACES)
-    cl_at = s.freeze_consecutive_losses - w.losses_before
+    return _Thresholds(
+        dd_at=dd_at,
+        dd_back=round(dd_at - w.rearm_margin * s.freeze_drawdown, PLACES),
+        pnl_at=pnl_at,
+        pnl_back=round(pnl_at + w.rearm_margin * s.freeze_daily_loss, PLACES),
+        eq_at=eq_at,
+        eq_back=round(eq_at + w.rearm_margin * s.freeze_min_equity, PLACES),
+        cl_at=s.freeze_consecutive_losses - w.losses_before,
+    )
+
+
+def _any_crossed(m: Metrics, t: _Thresholds) -> bool:
+    """The quick check of the common case: no limit near (nothing to build)."""
+    return (
+        ge(m.dd, t.dd_at)
+        or le(m.daily_pnl, t.pnl_at)
+        or m.consecutive_losses >= t.cl_at
+        or le(m.equity, t.eq_at)
+    )
+
+
+def _rules(m: Metrics, s: SupervisorConfig, w: WarningsConfig) -> dict[Limit, _Rule]:
+    t = _thresholds(s, w)
+    dd_at, dd_back, pnl_at, pnl_back = t.dd_at, t.dd_back, t.pnl_at, t.pnl_back
+    eq_at, eq_back, cl_at = t.eq_at, t.eq_back, t.cl_at
     cl = m.consecutive_losses
     pnl = m.daily_pnl
     return {
@@ -161,6 +195,8 @@ def evaluate(
         return state, []
     account_id, ts, event_id = account.account_id, account.last_ts, account.last_event_id
     before = state.get(account_id, frozenset())
+    if not before and not _any_crossed(account.metrics, _thresholds(supervisor, config)):
+        return state, []
     active = set(before)
     fired: list[EarlyWarning] = []
     for limit, rule in _rules(account.metrics, supervisor, config).items():
