@@ -18,6 +18,7 @@ from federation_ai.core.early_warnings import WarningsConfig
 from federation_ai.interop.config import InteropConfig
 from federation_ai.replay.config import ReplayConfig
 from federation_ai.report.config import ReportConfig
+from federation_ai.watchdog_config import WatchdogConfig
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 ENV_PREFIX = "FEDERATION_"
 _SERVICE_SECTIONS = (
     "service", "adapters", "api", "ingest", "interop", "report", "replay", "warnings",
+    "watchdog",
 )  # fmt: skip
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 # Every event waits this long at most before it is decided: a lateness is for clock
@@ -150,6 +152,7 @@ class Settings:
     report: ReportConfig = field(default_factory=ReportConfig)
     replay: ReplayConfig = field(default_factory=ReplayConfig)
     warnings: WarningsConfig = field(default_factory=WarningsConfig)
+    watchdog: WatchdogConfig = field(default_factory=WatchdogConfig)
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -211,4 +214,5 @@ def load_settings(
         report=build_section(ReportConfig, service.get("report", {}), "report"),
         replay=build_section(ReplayConfig, service.get("replay", {}), "replay"),
         warnings=build_section(WarningsConfig, service.get("warnings", {}), "warnings"),
+        watchdog=build_section(WatchdogConfig, service.get("watchdog", {}), "watchdog"),
     )

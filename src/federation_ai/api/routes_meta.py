@@ -13,9 +13,9 @@ def meta_router(metrics_public: bool) -> APIRouter:
     router = APIRouter(tags=["meta"], route_class=AuthFirstRoute)
 
     @router.get("/health", response_class=FastJSONResponse)
-    async def health() -> FastJSONResponse:
-        """Liveness: open, no key needed."""
-        return FastJSONResponse({"status": "ok"})
+    async def health(service: ServiceDep) -> FastJSONResponse:
+        """Liveness: open, no key needed; 200 with ``degraded`` and the list on stale data."""
+        return FastJSONResponse(service.health())
 
     guard = [] if metrics_public else [Depends(require("viewer"))]
 

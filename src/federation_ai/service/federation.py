@@ -24,6 +24,7 @@ from federation_ai.core.timeutil import US_PER_SECOND, format_timestamp
 from federation_ai.service import enforcement
 from federation_ai.service.clock import wall_clock
 from federation_ai.service.read_port import ReadPort
+from federation_ai.service.watchdog import Watchdog
 from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ class FederationService:
             "bus_lag": None, "bus_pending": None, "outbox": {}, "enforcement": None,
         }
         self.started_at: str | None = None
+        self.watchdog = Watchdog(settings.watchdog, pipeline, metrics, clock, self.ingest)
 
     # --- life cycle ---------------------------------------------------------------
 
@@ -123,6 +125,7 @@ class FederationService:
         self._spawn(self.relay.run(), "outbox")
         self._spawn(self.relay.run_fast(), "publisher")
         self._spawn(self._monitor(), "monitor")
+        self._spawn(self.watchdog.run(), "watchdog")
         log.info("service_started", accounts=accounts, config_digest=self.settings.core.digest)
 
     async def stop(self) -> None:
@@ -267,7 +270,15 @@ class FederationService:
             "enforcement": self._figures["enforcement"],
             "subscribers": self.hub.subscribers,
             "early_warnings": self.pipeline.warnings.as_status(),
+            "watchdog": self.watchdog.as_status(),
         }
+
+    def health(self) -> dict[str, Any]:
+        """``ok``, or ``degraded`` with the stale accounts (the watchdog's last look)."""
+        w = self.watchdog
+        if not w.stale and not w.input_stale:
+            return {"status": "ok"}
+        return {"status": "degraded", "stale_accounts": list(w.stale), "input_stale": w.input_stale}
 
     def _account_summary(self) -> dict[str, Any]:
         modes: Counter[str] = Counter()

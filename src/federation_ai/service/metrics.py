@@ -98,6 +98,16 @@ class ServiceMetrics:
             ["limit"],
             registry=r,
         )
+        self.stale_accounts = Gauge(
+            "federation_stale_accounts",
+            "Accounts with no new portfolio snapshot for watchdog.stale_after_s",
+            registry=r,
+        )
+        self.input_stale = Gauge(
+            "federation_input_stale",
+            "1 when no event at all was processed for watchdog.stale_after_s",
+            registry=r,
+        )
         self.adapter_consecutive_failures = Gauge(
             "federation_adapter_consecutive_failures",
             "Failed adapter calls since its last success (0: healthy)",
