@@ -32,3 +32,19 @@ def test_an_early_warning_marks_its_bar_and_gets_a_message(page, tmp_path):
         }
     finally:
         stop_server(server)
+
+
+def test_stale_data_gets_a_message(page, tmp_path, monkeypatch):
+    monkeypatch.setenv("FEDERATION_WATCHDOG__STALE_AFTER_S", "1")
+    monkeypatch.setenv("FEDERATION_WATCHDOG__CHECK_EVERY_S", "0.2")
+    server = start_server(tmp_path)
+    try:
+        server.snapshot(10_000.0)
+        open_dashboard(page, server, "viewer")
+        message = page.locator("#messages .msg-warn")
+        expect(message).to_contain_text(
+            "Stale data: no new portfolio snapshot of default for 1 s.", timeout=15_000
+        )
+        assert server.get("/status")["watchdog"]["stale_accounts"] == ["default"]
+    finally:
+        stop_server(server)

@@ -25,6 +25,7 @@ const state = {
   timer: null,
   warned: {}, // account -> limits with an active early warning
   shownWarnings: new Set(), // warning ids already in the message area
+  staleShown: false, // the account shown is stale and was said so
 };
 
 // --- messages: every API error ends up here in words -----------------------------------
@@ -120,6 +121,7 @@ async function refreshEnforcement() {
     const status = await call("/status", { query: { limit: 1 } });
     renderEnforcement($("#enforcement"), $("#enforcement-keys"), status.enforcement);
     showWarnings(status.early_warnings);
+    showStale(status.watchdog);
   } catch (err) {
     if (err.status !== 404) notify(`Could not read the service status: ${err.message}`);
   }
@@ -138,6 +140,17 @@ function showWarnings(early) {
   if (state.policy) {
     renderBars($("#limit-bars"), state.policy, state.limits, state.warned[state.account] || []);
   }
+}
+
+// The stale-data watchdog: one message when the account shown turns stale.
+function showStale(watchdog) {
+  if (!watchdog) return; // an older server
+  const stale = (watchdog.stale_accounts || []).includes(state.account);
+  if (stale && !state.staleShown) {
+    notify(`Stale data: no new portfolio snapshot of ${state.account} for `
+      + `${watchdog.stale_after_s} s.`, "warn");
+  }
+  state.staleShown = stale;
 }
 
 async function refreshAccounts() {
@@ -271,6 +284,7 @@ function init() {
   });
   $("#account").addEventListener("change", async (e) => {
     state.account = e.target.value;
+    state.staleShown = false;
     sessionStorage.setItem(ACCOUNT_ITEM, state.account);
     await loadAccount();
   });
