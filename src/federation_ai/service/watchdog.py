@@ -15,7 +15,6 @@ same; when snapshots return, a HEALTHY event from the watchdog restores the mode
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import TYPE_CHECKING, Any, Final
 
 import structlog
@@ -60,8 +59,10 @@ class Watchdog:
 
     async def run(self) -> None:
         while True:
-            with contextlib.suppress(Exception):
+            try:
                 await self.check()
+            except Exception as exc:  # noqa: BLE001 - the watchdog keeps looking; said in the log
+                log.warning("watchdog_check_failed", error=repr(exc))
             await asyncio.sleep(self.config.check_every_s)
 
     async def check(self) -> list[str]:
