@@ -14,15 +14,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.config import ConfigError, CoreConfig, build_section
+from federation_ai.core.early_warnings import WarningsConfig
 from federation_ai.interop.config import InteropConfig
 from federation_ai.replay.config import ReplayConfig
 from federation_ai.report.config import ReportConfig
+from federation_ai.watchdog_config import WatchdogConfig
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_PREFIX = "FEDERATION_"
-_SERVICE_SECTIONS = ("service", "adapters", "api", "ingest", "interop", "report", "replay")
+_SERVICE_SECTIONS = (
+    "service", "adapters", "api", "ingest", "interop", "report", "replay", "warnings",
+    "watchdog",
+)  # fmt: skip
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 # Every event waits this long at most before it is decided: a lateness is for clock
 # skew between producers (milliseconds), not for events minutes late.
@@ -179,6 +184,8 @@ class Settings:
     interop: InteropConfig = field(default_factory=InteropConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     replay: ReplayConfig = field(default_factory=ReplayConfig)
+    warnings: WarningsConfig = field(default_factory=WarningsConfig)
+    watchdog: WatchdogConfig = field(default_factory=WatchdogConfig)
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -239,4 +246,6 @@ def load_settings(
         interop=build_section(InteropConfig, service.get("interop", {}), "interop"),
         report=build_section(ReportConfig, service.get("report", {}), "report"),
         replay=build_section(ReplayConfig, service.get("replay", {}), "replay"),
+        warnings=build_section(WarningsConfig, service.get("warnings", {}), "warnings"),
+        watchdog=build_section(WatchdogConfig, service.get("watchdog", {}), "watchdog"),
     )

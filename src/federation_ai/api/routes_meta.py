@@ -15,9 +15,10 @@ def meta_router(metrics_public: bool) -> APIRouter:
     @router.get("/health", response_class=FastJSONResponse)
     async def health(service: ServiceDep) -> FastJSONResponse:
         """``ok``, or ``degraded`` with the reasons while the store or the bus fails,
-        stalls or cannot write. Open (no key), so the reasons name the dependency, the
-        operation and the kind of fault, never the error itself. Always 200: the
-        process is alive, and a restart would not bring the dependency back."""
+        stalls or cannot write, or while data is stale (the watchdog's list). Open (no
+        key), so the reasons name the dependency, the operation and the kind of fault,
+        never the error itself. Always 200: the process is alive, and a restart would
+        not bring the dependency back."""
         return FastJSONResponse(service.health_summary())
 
     guard = [] if metrics_public else [Depends(require("viewer"))]

@@ -77,6 +77,7 @@ def register(app: typer.Typer) -> None:
             skip_invalid=skip_invalid,
             report=settings.report,
             equity_from_trades=from_trades,
+            warnings=settings.warnings,
         )
         show = not quiet and not from_trades and input_path.stat().st_size >= PROGRESS_MIN_BYTES
         started = time.perf_counter()

@@ -24,6 +24,7 @@ from federation_ai.core import (
     parse_event,
     step,
 )
+from federation_ai.core.early_warnings import WarningsConfig, WarningState, evaluate
 from federation_ai.core.step import PROCESSED
 from federation_ai.core.timeutil import format_timestamp
 from federation_ai.core.view import policy_view
@@ -35,9 +36,12 @@ from federation_ai.report import Recorder, ReportConfig
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
+    from typing import TextIO
+
+    from federation_ai.core.decisions import Decision
 from typing import Any
 
-OUTPUTS = ("decisions.jsonl", "policy.json", "timeline.csv", *REPORT_OUTPUTS)
+OUTPUTS = ("decisions.jsonl", "policy.json", "timeline.csv", "warnings.jsonl", *REPORT_OUTPUTS)
 TIMELINE_HEADER = ("account_id", "timestamp", "nav", "dd", "mode", "profile", "tier", "frozen")
 MAX_NOTES = 1000
 
@@ -64,6 +68,7 @@ class ReplayStats:
     time_in_profile: Counter[str] = field(default_factory=Counter)
     freezes: list[tuple[str, str, list[str]]] = field(default_factory=list)  # account, ts, triggers
     accounts: int = 0
+    warnings: int = 0  # early warnings written (not decisions)
 
     def note(self, line: int, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
@@ -89,15 +94,27 @@ def replay(
     progress: Callable[[int], None] | None = None,
     report: ReportConfig | None = None,
     equity_from_trades: bool = False,
+    warnings: WarningsConfig | None = None,
 ) -> ReplayStats:
     """Replay ``items``; ``equity_from_trades`` says the source rebuilt its equity from
-    trades, which makes ``report.method = "auto"`` govern by trades (SPEC §13)."""
+    trades, which makes ``report.method = "auto"`` govern by trades (SPEC §13).
+
+    The early warnings (``warnings``, default settings if None) of every processed step
+    go to ``warnings.jsonl``, apart from the decisions."""
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = {name: out_dir / f".{name}.partial" for name in OUTPUTS}
     report = report or ReportConfig()
     recorder = Recorder(config, report, report.resolve_method(equity_from_trades))
     try:
-        stats = _run(items, config, tmp, skip_invalid, progress, recorder=recorder)
+        stats = _run(
+            items,
+            config,
+            tmp,
+            skip_invalid,
+            progress,
+            recorder=recorder,
+            warnings=warnings or WarningsConfig(),
+        )
     except BaseException:
         for path in tmp.values():
             path.unlink(missing_ok=True)
@@ -121,6 +138,15 @@ def _timeline_row(a: AccountState, ts: int) -> tuple[str, ...]:
     )
 
 
+def _write_decisions(out: TextIO, decisions: Iterable[Decision], stats: ReplayStats) -> None:
+    for d in decisions:
+        out.write(d.to_json())
+        out.write("\n")
+        stats.decisions[(d.role_source, d.decision_type, d.status)] += 1
+        if d.decision_type == "freeze" and d.status == "applied":
+            stats.freezes.append((d.account_id, d.timestamp, d.payload["triggers"]))
+
+
 def _run(
     items: Iterable[Item],
     config: CoreConfig,
@@ -129,14 +155,17 @@ def _run(
     progress: Callable[[int], None] | None,
     *,
     recorder: Recorder,
+    warnings: WarningsConfig,
 ) -> ReplayStats:
     stats = ReplayStats()
     state = FederationState()
+    warned: WarningState = {}
     step_ns = array("q")  # step latency: measured, so kept out of every deterministic output
     clock = time.perf_counter_ns
     with (
         tmp["decisions.jsonl"].open("w", encoding="utf-8", newline="\n") as out,
         tmp["timeline.csv"].open("w", encoding="utf-8", newline="") as tl_fh,
+        tmp["warnings.jsonl"].open("w", encoding="utf-8", newline="\n") as warn_out,
     ):
         timeline = csv.writer(tl_fh, lineterminator="\n")
         timeline.writerow(TIMELINE_HEADER)
@@ -176,12 +205,11 @@ def _run(
                 dt = event.ts - before[0]
                 stats.time_in_mode[before[1]] += dt
                 stats.time_in_profile[before[2]] += dt
-            for d in result.decisions:
-                out.write(d.to_json())
-                out.write("\n")
-                stats.decisions[(d.role_source, d.decision_type, d.status)] += 1
-                if d.decision_type == "freeze" and d.status == "applied":
-                    stats.freezes.append((d.account_id, d.timestamp, d.payload["triggers"]))
+            _write_decisions(out, result.decisions, stats)
+            acct = state.accounts[event.account_id]
+            warned, fired = evaluate(warned, acct, config.supervisor, warnings)
+            warn_out.writelines(w.to_json() + "\n" for w in fired)
+            stats.warnings += len(fired)
             if event.event_type == SNAPSHOT:
                 timeline.writerow(_timeline_row(state.accounts[event.account_id], event.ts))
     policies = {k: policy_view(a, config) for k, a in sorted(state.accounts.items())}

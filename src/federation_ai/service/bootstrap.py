@@ -147,6 +147,7 @@ async def build_service(
         publish_grace_s=PUBLISH_GRACE_S,
         max_accounts=cfg.max_accounts,
         health=health,
+        warnings=settings.warnings,
         direct={
             name: a
             for name, a in adapters.writers.items()

@@ -27,6 +27,7 @@ from federation_ai.service.clock import wall_clock
 from federation_ai.service.faults import describe_error
 from federation_ai.service.health import Dependency, HealthBoard
 from federation_ai.service.read_port import ReadPort
+from federation_ai.service.watchdog import Watchdog
 from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ class FederationService:
         }
         self._lag, self._pending, self._outbox = Figure(), Figure(), Figure({})
         self.started_at: str | None = None
+        self.watchdog = Watchdog(settings.watchdog, pipeline, metrics, clock, self.ingest)
 
     # --- life cycle ---------------------------------------------------------------
 
@@ -166,6 +168,7 @@ class FederationService:
         self._spawn(self._monitor(), "monitor")
         if self.prober is not None:
             self._spawn(self.prober.run(), "probe")
+        self._spawn(self.watchdog.run(), "watchdog")
         log.info("service_started", accounts=accounts, config_digest=self.settings.core.digest)
 
     async def stop(self) -> None:
@@ -267,8 +270,26 @@ class FederationService:
         return self.metrics.registry
 
     def health_summary(self) -> dict[str, Any]:
-        """``{"status": "ok" | "degraded", "reasons": [...]}`` from memory: never blocks."""
-        return self.health.summary()
+        """``{"status": "ok" | "degraded", "reasons": [...]}`` from memory: never blocks.
+
+        Degraded while a dependency fails or stalls (the health board), and while data
+        is stale (the watchdog's last look: ``stale_accounts``, ``input_stale``).
+        """
+        summary = self.health.summary()
+        w = self.watchdog
+        if not w.stale and not w.input_stale:
+            return summary
+        reasons = list(summary["reasons"])
+        if w.stale:
+            reasons.append(f"stale data: {len(w.stale)} account(s) without a recent snapshot")
+        if w.input_stale:
+            reasons.append("stale data: no input on the bus")
+        return {
+            "status": "degraded",
+            "reasons": reasons,
+            "stale_accounts": list(w.stale),
+            "input_stale": w.input_stale,
+        }
 
     def status(self, *, limit: int = STATUS_PAGE, cursor: str | None = None) -> dict[str, Any]:
         """Service figures, a summary of every account, and one page of accounts.
@@ -322,6 +343,8 @@ class FederationService:
             "adapters": {name: h.as_dict() for name, h in self.relay.delivery.health.items()},
             "enforcement": self._figures["enforcement"],
             "subscribers": self.hub.subscribers,
+            "early_warnings": self.pipeline.warnings.as_status(),
+            "watchdog": self.watchdog.as_status(),
         }
 
     def _account_summary(self) -> dict[str, Any]:

@@ -86,6 +86,28 @@ class ServiceMetrics:
         self.frozen_accounts = Gauge(
             "federation_frozen_accounts", "Accounts whose trading is frozen", registry=r
         )
+        self.early_warnings = Counter(
+            "federation_early_warnings",
+            "Early warnings fired: a freeze limit is close (not decisions)",
+            ["limit"],
+            registry=r,
+        )
+        self.early_warnings_active = Gauge(
+            "federation_early_warnings_active",
+            "Accounts with an active early warning, per limit",
+            ["limit"],
+            registry=r,
+        )
+        self.stale_accounts = Gauge(
+            "federation_stale_accounts",
+            "Accounts with no new portfolio snapshot for watchdog.stale_after_s",
+            registry=r,
+        )
+        self.input_stale = Gauge(
+            "federation_input_stale",
+            "1 when no event at all was processed for watchdog.stale_after_s",
+            registry=r,
+        )
         self.adapter_consecutive_failures = Gauge(
             "federation_adapter_consecutive_failures",
             "Failed adapter calls since its last success (0: healthy)",

@@ -36,7 +36,9 @@ from federation_ai.core import (
     step,
 )
 from federation_ai.core.content import conflict_reason
+from federation_ai.core.early_warnings import EarlyWarning, WarningsConfig, WarningState
 from federation_ai.service.health import Dependency, HealthBoard, Operation
+from federation_ai.service.warning_tracker import WarningTracker
 from federation_ai.store import PUBLISH, Batch, EventRow, EventsAlreadyStoredError, OutboxRow
 
 if TYPE_CHECKING:
@@ -115,6 +117,8 @@ class _Work:
     outbox: list[OutboxRow] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
     direct: list[tuple[Adapter, dict[str, Any]]] = field(default_factory=list)
+    warned: WarningState = field(default_factory=dict)  # early warnings: not decisions
+    warnings: list[EarlyWarning] = field(default_factory=list)
 
 
 def _utc(us: int) -> datetime:
@@ -160,8 +164,10 @@ class Pipeline:
         published: PublishedIds | None = None,
         max_accounts: int | None = None,
         health: HealthBoard | None = None,
+        warnings: WarningsConfig | None = None,
     ) -> None:
         self.store = store
+        self.warnings = WarningTracker(warnings or WarningsConfig(), config.supervisor, metrics)
         self.max_accounts = max_accounts  # None: no limit (replay, verify, tests)
         self.health = health if health is not None else HealthBoard()
         # with a fast publisher (on_commit), the relay leaves publish rows alone this long
@@ -188,6 +194,7 @@ class Pipeline:
         stored = await self.store.load_states()
         self.state = FederationState({k: AccountState.from_json(v) for k, v in stored.items()})
         self._committed = {k: _encoded(v) for k, v in stored.items()}
+        self.warnings.seed(self.state.accounts)
         return len(stored)
 
     async def run(self, events: Sequence[Event], *, defer_publish: bool = False) -> list[Outcome]:
@@ -225,7 +232,7 @@ class Pipeline:
                 await self._reload(self._stale)
             known, originals = await self._known(events, logged)
         touched = {e.account_id for e in events}
-        work = _Work()
+        work = _Work(warned=self.warnings.state)
         outcomes: list[Outcome] = []
         try:
             for event in events:
@@ -263,6 +270,7 @@ class Pipeline:
             self._stale |= touched
             self._metrics.commit_failures.inc()
             raise
+        self.warnings.accept(work.warned, work.warnings)
         publish = [r.payload for r in work.outbox if r.kind == PUBLISH]
         self._after_commit(events, outcomes, publish, deferred=defer_publish)
         for adapter, update in work.direct:
@@ -328,6 +336,9 @@ class Pipeline:
         if result.outcome != PROCESSED:
             return Outcome(result.outcome, [])
         work.changed.add(event.account_id)
+        acct = self.state.accounts[event.account_id]
+        work.warned, fired = self.warnings.evaluate(work.warned, acct)
+        work.warnings.extend(fired)
         decisions = [d.to_dict() for d in result.decisions]
         work.decisions.extend(decisions)
         self._outbox(event, decisions, work)

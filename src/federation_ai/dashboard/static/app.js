@@ -6,7 +6,9 @@ import { renderChart } from "./chart.js";
 import { DecisionTable } from "./decisions.js";
 import { renderEnforcement } from "./enforcement.js";
 import { ROLES, renderRoles } from "./roles.js";
-import { DEFAULT_LIMITS, TRIGGER_WORDS, renderBanner, renderBars, renderIndicators } from "./status.js";
+import {
+  DEFAULT_LIMITS, TRIGGER_WORDS, renderBanner, renderBars, renderIndicators, warningText,
+} from "./status.js";
 import { $, debounce, el, throttle } from "./util.js";
 
 const ACCOUNT_ITEM = "federation.account";
@@ -21,6 +23,9 @@ const state = {
   timeline: null,
   stopStream: null,
   timer: null,
+  warned: {}, // account -> limits with an active early warning
+  shownWarnings: new Set(), // warning ids already in the message area
+  staleShown: false, // the account shown is stale and was said so
 };
 
 // --- messages: every API error ends up here in words -----------------------------------
@@ -54,7 +59,7 @@ function renderAll() {
   });
   if (!p) return;
   renderIndicators($("#indicators"), p);
-  renderBars($("#limit-bars"), p, state.limits);
+  renderBars($("#limit-bars"), p, state.limits, state.warned[state.account] || []);
   actions.showLimits(p);
 }
 
@@ -115,9 +120,37 @@ async function refreshEnforcement() {
   try {
     const status = await call("/status", { query: { limit: 1 } });
     renderEnforcement($("#enforcement"), $("#enforcement-keys"), status.enforcement);
+    showWarnings(status.early_warnings);
+    showStale(status.watchdog);
   } catch (err) {
     if (err.status !== 404) notify(`Could not read the service status: ${err.message}`);
   }
+}
+
+// Early warnings (not decisions): the limit bars mark the active ones, and each new
+// warning of the account shown gets one line in the message area.
+function showWarnings(early) {
+  if (!early) return; // an older server
+  state.warned = early.active || {};
+  for (const w of early.recent || []) {
+    if (state.shownWarnings.has(w.warning_id)) continue;
+    state.shownWarnings.add(w.warning_id);
+    if (w.account_id === state.account) notify(warningText(w), "warn");
+  }
+  if (state.policy) {
+    renderBars($("#limit-bars"), state.policy, state.limits, state.warned[state.account] || []);
+  }
+}
+
+// The stale-data watchdog: one message when the account shown turns stale.
+function showStale(watchdog) {
+  if (!watchdog) return; // an older server
+  const stale = (watchdog.stale_accounts || []).includes(state.account);
+  if (stale && !state.staleShown) {
+    notify(`Stale data: no new portfolio snapshot of ${state.account} for `
+      + `${watchdog.stale_after_s} s.`, "warn");
+  }
+  state.staleShown = stale;
 }
 
 async function refreshAccounts() {
@@ -251,6 +284,7 @@ function init() {
   });
   $("#account").addEventListener("change", async (e) => {
     state.account = e.target.value;
+    state.staleShown = false;
     sessionStorage.setItem(ACCOUNT_ITEM, state.account);
     await loadAccount();
   });

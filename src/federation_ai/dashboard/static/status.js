@@ -106,15 +106,17 @@ export function renderBanner(root, policy, limits, who, onUnfreeze) {
   ]);
 }
 
-function bar(id, label, used, valueText, limitText) {
+function bar(id, label, used, valueText, limitText, warned = false) {
   const level = severity(used);
   const words = { ok: "OK", near: "NEAR LIMIT", over: "AT LIMIT", unknown: "NO DATA" }[level];
   const fill = el("div", { class: "fill" });
   fill.style.width = `${Math.max(0, Math.min(1, used || 0)) * 100}%`;
-  return el("div", { class: `limit level-${level}`, id, "data-level": level },
+  const attrs = { class: `limit level-${level}${warned ? " warned" : ""}`, id, "data-level": level };
+  if (warned) attrs["data-warning"] = "active";
+  return el("div", attrs,
     el("div", { class: "limit-head" },
       el("span", { class: "limit-label", text: label }),
-      el("span", { class: "limit-state", text: words })),
+      el("span", { class: "limit-state", text: warned && level !== "over" ? `EARLY WARNING - ${words}` : words })),
     el("div", {
       class: "track", role: "meter", "aria-label": `${label}: ${valueText} of ${limitText}`,
       "aria-valuemin": "0", "aria-valuemax": "100",
@@ -123,21 +125,38 @@ function bar(id, label, used, valueText, limitText) {
     el("div", { class: "limit-text small", text: `${valueText} - ${limitText}` }));
 }
 
-export function renderBars(root, policy, limits) {
+// `warned`: the limits with an active early warning (GET /status early_warnings.active).
+export function renderBars(root, policy, limits, warned = []) {
   const m = policy.metrics || {};
   const f = limits.freeze;
   const dd = m.drawdown;
   const loss = m.daily_pnl_pct === null || m.daily_pnl_pct === undefined
     ? null : Math.max(0, -m.daily_pnl_pct);
+  const on = new Set(warned);
   root.replaceChildren(
     bar("limit-drawdown", "Drawdown", dd === null ? null : dd / f.drawdown,
-      `DD ${pct(dd)}`, `freeze above ${pct(f.drawdown, 0)}`),
+      `DD ${pct(dd)}`, `freeze above ${pct(f.drawdown, 0)}`, on.has("drawdown")),
     bar("limit-daily", "Daily PnL", loss === null ? null : loss / f.daily_loss,
-      `today ${pct(m.daily_pnl_pct)}`, `freeze below -${pct(f.daily_loss, 0)}`),
+      `today ${pct(m.daily_pnl_pct)}`, `freeze below -${pct(f.daily_loss, 0)}`,
+      on.has("daily_loss")),
     bar("limit-losses", "Consecutive losing trades",
       (m.consecutive_losses ?? 0) / f.consecutive_losses,
-      `${m.consecutive_losses ?? 0} in a row`, `freeze at ${f.consecutive_losses}`),
+      `${m.consecutive_losses ?? 0} in a row`, `freeze at ${f.consecutive_losses}`,
+      on.has("consecutive_losses")),
     bar("limit-equity", "Equity floor", m.equity ? f.min_equity / m.equity : null,
-      `equity ${usd(m.equity)}`, `freeze below ${usd(f.min_equity)}`),
+      `equity ${usd(m.equity)}`, `freeze below ${usd(f.min_equity)}`, on.has("low_equity")),
   );
+}
+
+const WARNING_WORDS = {
+  drawdown: (w) => `drawdown ${pct(w.value)} reached ${pct(w.threshold)} (freeze above ${pct(w.freeze_at, 0)})`,
+  daily_loss: (w) => `daily PnL ${pct(w.value)} reached ${pct(w.threshold)} (freeze below ${pct(w.freeze_at, 0)})`,
+  consecutive_losses: (w) => `${w.value} losing trades in a row (freeze at ${w.freeze_at})`,
+  low_equity: (w) => `equity ${usd(w.value)} down to ${usd(w.threshold)} (freeze below ${usd(w.freeze_at)})`,
+};
+
+// One early warning in words, for the message area.
+export function warningText(w) {
+  const words = WARNING_WORDS[w.limit];
+  return `Early warning for ${w.account_id}: ${words ? words(w) : w.limit}.`;
 }
