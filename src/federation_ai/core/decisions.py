@@ -7,8 +7,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from federation_ai.core.vocabulary import RANK
-
 NAMESPACE: Final = uuid.UUID("5a9edc94-64f4-5848-98b0-2736f59e8d6b")
 
 APPLIED: Final = "applied"
@@ -30,7 +28,6 @@ class Proposal:
     reason: str
     payload: dict[str, Any]
     value: Any = None  # the value the role owns (for edge-triggering)
-    memo_key: tuple[str, ...] | None = None  # edge-trigger key; None = not remembered
     effect: dict[str, Any] = field(default_factory=dict)  # extra state changes when applied
 
 
@@ -71,7 +68,3 @@ class Decision:
 
 def sort_key(d: Decision) -> tuple[int, int, int]:
     return d.order
-
-
-def rank_of(role: str) -> int:
-    return RANK[role]

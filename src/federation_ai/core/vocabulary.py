@@ -43,13 +43,6 @@ HIGH: Final = 2
 NORMAL: Final = 3
 LOW: Final = 4
 
-EVENT_TYPES: Final = (
-    "portfolio.snapshot_updated",
-    "system.health_updated",
-    "model.performance_updated",
-    "trade.closed",
-    "operator.command",
-)
 SNAPSHOT: Final = "portfolio.snapshot_updated"
 HEALTH: Final = "system.health_updated"
 MODEL: Final = "model.performance_updated"
@@ -66,23 +59,8 @@ OPERATOR_COMMANDS: Final = (
 ADMIN_COMMANDS: Final = ("reset_peak", "reanchor_clock")
 REANCHOR: Final = "reanchor_clock"  # the one event allowed to move an account's clock back
 
-FREEZE_TRIGGERS: Final = (
-    "drawdown",
-    "daily_loss",
-    "consecutive_losses",
-    "low_equity",
-    "ess_critical",
-)
 SEVERE_TRIGGERS: Final = frozenset({"drawdown", "low_equity", "ess_critical"})
 AFFECTED_SUBSYSTEMS: Final = ("trading", "execution", "signals")
 
 SCOPES: Final = ("viewer", "operator", "admin")
 SCOPE_LEVEL: Final = {s: i for i, s in enumerate(SCOPES)}
-
-RESEARCH_TASKS: Final = (
-    "hyperparameter_tuning",
-    "feature_engineering",
-    "model_retraining",
-    "risk_analysis",
-    "backtest",
-)

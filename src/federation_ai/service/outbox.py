@@ -88,9 +88,6 @@ class OutboxRelay:
         self._commits = 0  # bumped on every commit; tells the relay it has seen them all
         self._round_commits = 0  # the count at the last round: unchanged means idle
 
-    def wake(self) -> None:
-        self._wake.set()
-
     def take_published(self) -> list[str]:
         """Decision ids the fast path published: the next commit removes their rows."""
         ids, self._published = list(self._published), OrderedDict()
