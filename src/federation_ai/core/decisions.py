@@ -7,11 +7,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from federation_ai.core.vocabulary import Status
+
 NAMESPACE: Final = uuid.UUID("5a9edc94-64f4-5848-98b0-2736f59e8d6b")
 
-APPLIED: Final = "applied"
-SUPERSEDED: Final = "superseded"
-VETOED: Final = "vetoed"
+APPLIED: Final = Status.APPLIED.value
+SUPERSEDED: Final = Status.SUPERSEDED.value
+VETOED: Final = Status.VETOED.value
 
 
 def decision_id(account_id: str, event_id: str, role: str, decision_type: str, n: int) -> str:
