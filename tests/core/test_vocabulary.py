@@ -9,6 +9,8 @@ from hypothesis import given
 
 from federation_ai.core import FederationState, InvalidEvent, parse_event, step
 from federation_ai.core import vocabulary as v
+from federation_ai.core.apply import APPLY
+from federation_ai.core.arbiter import FROZEN_RULES, PINNED_TYPES
 from federation_ai.core.decisions import APPLIED, SUPERSEDED, VETOED
 from federation_ai.core.step import DUPLICATE, OUT_OF_ORDER, PROCESSED
 from federation_ai.core.step import ROLES as STEP_ROLES
@@ -77,3 +79,14 @@ def test_every_decision_and_outcome_is_in_the_vocabulary(stream):
             assert d.decision_type in set(DecisionType)
             assert d.role_source in set(Role)
             assert d.status in set(Status)
+
+
+def test_every_decision_type_has_its_change_to_the_policy():
+    assert set(APPLY) == set(DecisionType)
+    assert all(type(k) is str for k in APPLY)
+
+
+@pytest.mark.parametrize("table", [PINNED_TYPES, FROZEN_RULES])
+def test_arbiter_tables_are_keyed_by_decision_types(table):
+    assert set(table) <= set(DecisionType)
+    assert all(type(k) is str for k in table)
