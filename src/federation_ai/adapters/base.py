@@ -11,26 +11,34 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from federation_ai.core.vocabulary import DecisionType, Status
+
 
 @dataclass(frozen=True, slots=True)
 class AdapterKind:
     name: str  # "policy_store", "ai_engine", "ess"
-    decision_types: tuple[str, ...]  # the decisions routed to it
+    decision_types: tuple[DecisionType, ...]  # the decisions routed to it
     fields: tuple[str, ...]  # the keys of the policy view it writes
     names_freeze: bool = False  # its updates name the freeze decision of the same event
 
 
 POLICY_STORE = AdapterKind(
     "policy_store",
-    ("mode_change", "capital_profile", "risk_adjustment", "freeze", "unfreeze"),
+    (
+        DecisionType.MODE_CHANGE,
+        DecisionType.CAPITAL_PROFILE,
+        DecisionType.RISK_ADJUSTMENT,
+        DecisionType.FREEZE,
+        DecisionType.UNFREEZE,
+    ),
     ("mode", "capital_profile", "risk_limits", "frozen"),
 )
 AI_ENGINE = AdapterKind(
     "ai_engine",
-    ("strategy_allocation", "symbol_universe"),
+    (DecisionType.STRATEGY_ALLOCATION, DecisionType.SYMBOL_UNIVERSE),
     ("model_weights", "active_strategies", "active_symbols"),
 )
-ESS = AdapterKind("ess", ("ess_policy",), ("ess",))
+ESS = AdapterKind("ess", (DecisionType.ESS_POLICY,), ("ess",))
 # The backend's own halt keys and policy hash (interop profile; adapters/enforcement.py)
 ENFORCEMENT = AdapterKind(
     "enforcement", POLICY_STORE.decision_types, POLICY_STORE.fields, names_freeze=True
@@ -39,7 +47,7 @@ ENFORCEMENT = AdapterKind(
 KINDS: dict[str, AdapterKind] = {k.name: k for k in (POLICY_STORE, AI_ENGINE, ESS, ENFORCEMENT)}
 
 # decision_type -> adapters that must hear about it (built from the kinds above)
-ROUTES: dict[str, tuple[str, ...]] = {}
+ROUTES: dict[DecisionType, tuple[str, ...]] = {}
 for _kind in KINDS.values():
     for _dtype in _kind.decision_types:
         ROUTES[_dtype] = (*ROUTES.get(_dtype, ()), _kind.name)
@@ -64,7 +72,7 @@ def freeze_decision_id(decisions: list[dict[str, Any]]) -> str | None:
         (
             d["decision_id"]
             for d in decisions
-            if d["decision_type"] == "freeze" and d["status"] == "applied"
+            if d["decision_type"] == DecisionType.FREEZE and d["status"] == Status.APPLIED
         ),
         None,
     )

@@ -4,7 +4,7 @@ The response lists every decision the command produced, including vetoed ones an
 the Supervisor's ``override`` that records the veto.
 """
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Body, HTTPException, status
 
@@ -19,10 +19,15 @@ from federation_ai.api.schemas import (
     RiskRequest,
     RoleRequest,
 )
+from federation_ai.core.vocabulary import ROLES
 
 router = APIRouter(prefix="/api/federation", tags=["operator"], route_class=AuthFirstRoute)
 
-RoleName = Literal["supervisor", "cro", "ceo", "cio", "cfo", "researcher"]
+# The roles that can be enabled or disabled: the deciding roles of the core's vocabulary.
+if TYPE_CHECKING:
+    RoleName = str
+else:
+    RoleName = Literal[ROLES]
 _RESPONSES: dict[int | str, dict[str, str]] = {
     404: {"description": "Unknown account (no event seen for it yet)"},
     422: {"description": "Invalid body; `detail` lists the field paths"},

@@ -1,7 +1,7 @@
 """Read endpoints (viewer scope): status, audit trail, one decision, effective policy."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import AwareDatetime
@@ -13,15 +13,20 @@ from federation_ai.api.errors import invalid_input
 from federation_ai.api.responses import FastJSONResponse
 from federation_ai.api.schemas import DecisionList
 from federation_ai.core.ids import ID_PATTERN, MAX_ID_LENGTH
+from federation_ai.core.vocabulary import DecisionType, Role, Status
 
 router = APIRouter(prefix="/api/federation", tags=["read"], route_class=AuthFirstRoute)
 
-Role = Literal["supervisor", "operator", "cro", "ceo", "cio", "cfo", "researcher"]
-DecisionType = Literal[
-    "mode_change", "capital_profile", "risk_adjustment", "ess_policy", "strategy_allocation",
-    "symbol_universe", "cashflow", "research_task", "override", "freeze", "unfreeze", "role_status",
-]
-Status = Literal["applied", "superseded", "vetoed"]
+# The filters accept the values of the core's enums (a Literal of plain strings, so the
+# OpenAPI schema lists them inline and the filters reach the store as plain strings).
+if TYPE_CHECKING:
+    RoleFilter = str
+    TypeFilter = str
+    StatusFilter = str
+else:
+    RoleFilter = Literal[tuple(r.value for r in Role)]
+    TypeFilter = Literal[tuple(t.value for t in DecisionType)]
+    StatusFilter = Literal[tuple(s.value for s in Status)]
 
 
 @router.get("/status", response_class=FastJSONResponse)
@@ -76,9 +81,9 @@ async def list_decisions(
     service: ServiceDep,
     _: Viewer,
     account_id: AccountQuery = None,
-    role: Annotated[Role | None, Query(description="role_source")] = None,
-    type: Annotated[DecisionType | None, Query(description="decision_type")] = None,  # noqa: A002
-    status: Annotated[Status | None, Query()] = None,
+    role: Annotated[RoleFilter | None, Query(description="role_source")] = None,
+    type: Annotated[TypeFilter | None, Query(description="decision_type")] = None,  # noqa: A002
+    status: Annotated[StatusFilter | None, Query()] = None,
     since: Annotated[AwareDatetime | None, Query(description="inclusive, RFC 3339")] = None,
     until: Annotated[AwareDatetime | None, Query(description="exclusive, RFC 3339")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,

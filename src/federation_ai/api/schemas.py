@@ -6,11 +6,12 @@ and a reason is required where the action changes policy.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from federation_ai.core.ids import ID_PATTERN, MAX_ID_LENGTH
+from federation_ai.core.vocabulary import OPERATOR_MODES, RISK_LIMIT_KEYS
 
 Reason = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"\S")]
 OptionalReason = Annotated[str | None, Field(default=None, max_length=1000)]
@@ -21,13 +22,12 @@ Minutes = Annotated[
 Positive = Annotated[float, Field(gt=0, le=1_000)]
 Fraction = Annotated[float, Field(gt=0, le=1)]
 
-RISK_LIMITS = (
-    "max_leverage",
-    "max_position_size_pct",
-    "max_exposure_pct",
-    "max_drawdown_pct",
-    "stop_loss_multiplier",
-)
+RISK_LIMITS = RISK_LIMIT_KEYS
+# The modes an operator may pin (a Literal of the core's list, checked as plain strings).
+if TYPE_CHECKING:
+    OperatorMode = str
+else:
+    OperatorMode = Literal[OPERATOR_MODES]
 
 
 class _Body(BaseModel):
@@ -45,7 +45,7 @@ class _Body(BaseModel):
 class ModeRequest(_Body):
     """Pin the trading mode. ``force: true`` (admin) also lifts a freeze."""
 
-    mode: Literal["LIVE", "SHADOW", "PAUSED"]
+    mode: OperatorMode
     reason: Reason
     duration_minutes: Minutes | None = None
     force: bool = False

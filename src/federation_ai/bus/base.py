@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from federation_ai.core.vocabulary import EventType
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-INPUT_EVENT_TYPES: tuple[str, ...] = (
-    "portfolio.snapshot_updated",
-    "system.health_updated",
-    "model.performance_updated",
-    "trade.closed",
-    "operator.command",
-)
+# One input stream per event type of the core's vocabulary.
+INPUT_EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
 DECISION_EVENT_TYPE = "ai.federation.decision_made"
 SOURCE = "federation-ai"
 

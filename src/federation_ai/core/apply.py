@@ -8,7 +8,7 @@ from federation_ai.core.clock import reanchor
 from federation_ai.core.roles.researcher import research_key
 from federation_ai.core.state import Pin
 from federation_ai.core.timeutil import US_PER_MINUTE, clamp_ts
-from federation_ai.core.vocabulary import RISK_LIMIT_KEYS, TIERS
+from federation_ai.core.vocabulary import RISK_LIMIT_KEYS, TIERS, DecisionType
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -111,19 +111,20 @@ def _role_status(c: Ctx, d: Decision) -> None:
     c.policy.roles_enabled[d.payload["role"]] = bool(d.payload["enabled"])
 
 
+# decision type -> its change to the policy (one per member; plain-string keys, see vocabulary)
 APPLY: dict[str, Callable[[Ctx, Decision], None]] = {
-    "freeze": _freeze,
-    "unfreeze": _unfreeze,
-    "mode_change": _mode_change,
-    "capital_profile": _capital_profile,
-    "risk_adjustment": _risk_adjustment,
-    "ess_policy": _ess_policy,
-    "strategy_allocation": _strategy_allocation,
-    "symbol_universe": _symbol_universe,
-    "cashflow": _cashflow,
-    "research_task": _research_task,
-    "override": _override,
-    "role_status": _role_status,
+    DecisionType.FREEZE.value: _freeze,
+    DecisionType.UNFREEZE.value: _unfreeze,
+    DecisionType.MODE_CHANGE.value: _mode_change,
+    DecisionType.CAPITAL_PROFILE.value: _capital_profile,
+    DecisionType.RISK_ADJUSTMENT.value: _risk_adjustment,
+    DecisionType.ESS_POLICY.value: _ess_policy,
+    DecisionType.STRATEGY_ALLOCATION.value: _strategy_allocation,
+    DecisionType.SYMBOL_UNIVERSE.value: _symbol_universe,
+    DecisionType.CASHFLOW.value: _cashflow,
+    DecisionType.RESEARCH_TASK.value: _research_task,
+    DecisionType.OVERRIDE.value: _override,
+    DecisionType.ROLE_STATUS.value: _role_status,
 }
 
 

@@ -15,7 +15,15 @@ from federation_ai.core.decisions import (
     sort_key,
 )
 from federation_ai.core.timeutil import format_timestamp
-from federation_ai.core.vocabulary import CRITICAL, PROFILE_LEVEL, RANK, RISK_LIMIT_KEYS, TIERS
+from federation_ai.core.vocabulary import (
+    CRITICAL,
+    PROFILE_LEVEL,
+    RANK,
+    RISK_LIMIT_KEYS,
+    TIERS,
+    DecisionType,
+    Role,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,8 +32,8 @@ if TYPE_CHECKING:
 
 # decision type -> (pin attribute on Policy, role whose decisions the pin supersedes)
 PINNED_TYPES: dict[str, tuple[str, str]] = {
-    "mode_change": ("mode_pin", "ceo"),
-    "risk_adjustment": ("risk_pin", "cro"),
+    DecisionType.MODE_CHANGE.value: ("mode_pin", Role.CEO.value),
+    DecisionType.RISK_ADJUSTMENT.value: ("risk_pin", Role.CRO.value),
 }
 
 
@@ -109,13 +117,16 @@ def _loosens(c: Ctx, d: Decision) -> bool:
 
 
 FROZEN_RULES: dict[str, tuple[str, Callable[[Ctx, Decision], bool]]] = {
-    "mode_change": ("frozen_mode_locked", lambda _c, _d: True),
-    "capital_profile": (
+    DecisionType.MODE_CHANGE.value: ("frozen_mode_locked", lambda _c, _d: True),
+    DecisionType.CAPITAL_PROFILE.value: (
         "frozen_no_profile_upgrade",
         lambda c, d: PROFILE_LEVEL[d.payload["profile"]] > PROFILE_LEVEL[c.policy.profile],
     ),
-    "risk_adjustment": ("frozen_no_risk_loosening", _loosens),
-    "symbol_universe": ("frozen_no_universe_expansion", lambda _c, d: bool(d.payload["added"])),
+    DecisionType.RISK_ADJUSTMENT.value: ("frozen_no_risk_loosening", _loosens),
+    DecisionType.SYMBOL_UNIVERSE.value: (
+        "frozen_no_universe_expansion",
+        lambda _c, d: bool(d.payload["added"]),
+    ),
 }
 
 

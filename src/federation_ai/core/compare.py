@@ -21,10 +21,6 @@ def lt(a: float | None, b: float) -> bool:
     return a is not None and round(a, PLACES) < b
 
 
-def le(a: float | None, b: float) -> bool:
-    return a is not None and round(a, PLACES) <= b
-
-
 def pct(x: float | None) -> str:
     """A ratio as a percentage for reasons: ``0.0123`` -> ``1.23%``; undefined -> ``n/a``."""
     return "n/a" if x is None else f"{x * 100:.2f}%"

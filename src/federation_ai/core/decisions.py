@@ -7,13 +7,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from federation_ai.core.vocabulary import RANK
+from federation_ai.core.vocabulary import Status
 
 NAMESPACE: Final = uuid.UUID("5a9edc94-64f4-5848-98b0-2736f59e8d6b")
 
-APPLIED: Final = "applied"
-SUPERSEDED: Final = "superseded"
-VETOED: Final = "vetoed"
+APPLIED: Final = Status.APPLIED.value
+SUPERSEDED: Final = Status.SUPERSEDED.value
+VETOED: Final = Status.VETOED.value
 
 
 def decision_id(account_id: str, event_id: str, role: str, decision_type: str, n: int) -> str:
@@ -30,7 +30,6 @@ class Proposal:
     reason: str
     payload: dict[str, Any]
     value: Any = None  # the value the role owns (for edge-triggering)
-    memo_key: tuple[str, ...] | None = None  # edge-trigger key; None = not remembered
     effect: dict[str, Any] = field(default_factory=dict)  # extra state changes when applied
 
 
@@ -71,7 +70,3 @@ class Decision:
 
 def sort_key(d: Decision) -> tuple[int, int, int]:
     return d.order
-
-
-def rank_of(role: str) -> int:
-    return RANK[role]

@@ -42,7 +42,6 @@ class Metrics:
     dd: float | None = None
     equity: float | None = None
     reserve_balance: float | None = None
-    last_snapshot: dict[str, Any] = field(default_factory=dict)
     # (ts, dd) pairs, dd decreasing from front to back: the front is the window max.
     # Trimmed to the trailing mdd_window_days of every event (``expire_mdd``).
     mdd_window: deque[tuple[int, float]] = field(default_factory=deque)
@@ -150,7 +149,6 @@ class Metrics:
             self.peak = max(self.peak or self.nav, self.nav)
         self.equity = equity
         self.reserve_balance = p.get("reserve_balance")
-        self.last_snapshot = p
         self.day_recorded = True
         self._update_dd(ts)
 

@@ -153,7 +153,6 @@ _METRIC_SCALARS = (
     "dd",
     "equity",
     "reserve_balance",
-    "last_snapshot",
     "day",
     "day_recorded",
     "day_open",

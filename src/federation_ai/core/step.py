@@ -18,7 +18,16 @@ from federation_ai.core.codec import Event, InvalidEvent
 from federation_ai.core.context import Ctx
 from federation_ai.core.decisions import APPLIED, Decision, Proposal
 from federation_ai.core.roles import ceo, cfo, cio, cro, researcher, supervisor
-from federation_ai.core.vocabulary import HEALTH, MODEL, OPERATOR, REANCHOR, SNAPSHOT, TRADE
+from federation_ai.core.vocabulary import (
+    HEALTH,
+    MODEL,
+    OPERATOR,
+    REANCHOR,
+    SNAPSHOT,
+    TRADE,
+    Outcome,
+    Role,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,9 +36,9 @@ if TYPE_CHECKING:
     from federation_ai.core.metrics import Metrics
     from federation_ai.core.state import AccountState, FederationState
 
-PROCESSED: Final = "processed"
-DUPLICATE: Final = "duplicate"
-OUT_OF_ORDER: Final = "out_of_order"
+PROCESSED: Final = Outcome.PROCESSED.value
+DUPLICATE: Final = Outcome.DUPLICATE.value
+OUT_OF_ORDER: Final = Outcome.OUT_OF_ORDER.value
 
 
 class StepResult(NamedTuple):
@@ -40,12 +49,12 @@ class StepResult(NamedTuple):
 
 # Roles in rank order; the Supervisor cannot be disabled.
 ROLES: Final[tuple[tuple[str, Callable[[Ctx], list[Proposal]]], ...]] = (
-    ("supervisor", supervisor.propose),
-    ("cro", cro.propose),
-    ("ceo", ceo.propose),
-    ("cio", cio.propose),
-    ("cfo", cfo.propose),
-    ("researcher", researcher.propose),
+    (Role.SUPERVISOR.value, supervisor.propose),
+    (Role.CRO.value, cro.propose),
+    (Role.CEO.value, ceo.propose),
+    (Role.CIO.value, cio.propose),
+    (Role.CFO.value, cfo.propose),
+    (Role.RESEARCHER.value, researcher.propose),
 )
 
 

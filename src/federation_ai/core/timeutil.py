@@ -68,7 +68,3 @@ def format_timestamp(us: int) -> str:
 def day_of(us: int) -> int:
     """The UTC calendar day number (days since the epoch) of a timestamp."""
     return us // US_PER_DAY
-
-
-def to_datetime(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)

@@ -1,8 +1,85 @@
-"""The fixed vocabulary of the decision core: modes, tiers, roles, ranks, priorities."""
+"""The fixed vocabulary of the decision core: event and decision types, roles,
+statuses, outcomes, scopes, modes, tiers, ranks and priorities.
+
+The named sets are ``StrEnum``s: a member is equal to (and hashes as) its string, so
+JSON output, decision ids and stored rows are the plain strings. Every other list
+of these names (bus streams, API parameters, adapter routes, database checks) is
+derived from them.
+
+The constants and tables the step reads on every event (``SNAPSHOT``, ``RANK``,
+``ROLES``...) hold the members' plain ``str`` values: comparing or looking up a plain
+string against an enum member takes a slower path (a dict keyed by members is about
+three times slower to read), and orjson refuses ``str`` subclasses as dict keys.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
+
+
+class EventType(StrEnum):
+    """The input event types (SPEC §2), one bus stream each."""
+
+    SNAPSHOT = "portfolio.snapshot_updated"
+    HEALTH = "system.health_updated"
+    MODEL = "model.performance_updated"
+    TRADE = "trade.closed"
+    OPERATOR = "operator.command"
+
+
+class DecisionType(StrEnum):
+    """The decision types (SPEC §4)."""
+
+    MODE_CHANGE = "mode_change"
+    CAPITAL_PROFILE = "capital_profile"
+    RISK_ADJUSTMENT = "risk_adjustment"
+    ESS_POLICY = "ess_policy"
+    STRATEGY_ALLOCATION = "strategy_allocation"
+    SYMBOL_UNIVERSE = "symbol_universe"
+    CASHFLOW = "cashflow"
+    RESEARCH_TASK = "research_task"
+    OVERRIDE = "override"
+    FREEZE = "freeze"
+    UNFREEZE = "unfreeze"
+    ROLE_STATUS = "role_status"
+
+
+class Role(StrEnum):
+    """Who makes a decision (``role_source``), in rank order: lower wins a conflict."""
+
+    SUPERVISOR = "supervisor"
+    OPERATOR = "operator"
+    CRO = "cro"
+    CEO = "ceo"
+    CIO = "cio"
+    CFO = "cfo"
+    RESEARCHER = "researcher"
+
+
+class Status(StrEnum):
+    """What the arbiter made of a decision."""
+
+    APPLIED = "applied"
+    SUPERSEDED = "superseded"
+    VETOED = "vetoed"
+
+
+class Outcome(StrEnum):
+    """What became of an input event in the log (stored with it)."""
+
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    OUT_OF_ORDER = "out_of_order"
+
+
+class Scope(StrEnum):
+    """API key scopes, least first: each includes the ones before it."""
+
+    VIEWER = "viewer"
+    OPERATOR = "operator"
+    ADMIN = "admin"
+
 
 # Trading modes, safest first. The index is the mode's "level": a higher level is
 # more permissive, so moving to a lower level is a demotion.
@@ -27,34 +104,20 @@ RISK_LIMIT_KEYS: Final = (
 
 # Roles and their rank for conflicts (lower wins). The operator ranks between
 # the Supervisor and the CRO.
-ROLES: Final = ("supervisor", "cro", "ceo", "cio", "cfo", "researcher")
-RANK: Final = {
-    "supervisor": 1,
-    "operator": 2,
-    "cro": 3,
-    "ceo": 4,
-    "cio": 5,
-    "cfo": 6,
-    "researcher": 7,
-}
+# The roles that decide on their own (the operator acts only by command).
+ROLES: Final = tuple(r.value for r in Role if r is not Role.OPERATOR)
+RANK: Final = {r.value: i for i, r in enumerate(Role, start=1)}
 
 CRITICAL: Final = 1
 HIGH: Final = 2
 NORMAL: Final = 3
 LOW: Final = 4
 
-EVENT_TYPES: Final = (
-    "portfolio.snapshot_updated",
-    "system.health_updated",
-    "model.performance_updated",
-    "trade.closed",
-    "operator.command",
-)
-SNAPSHOT: Final = "portfolio.snapshot_updated"
-HEALTH: Final = "system.health_updated"
-MODEL: Final = "model.performance_updated"
-TRADE: Final = "trade.closed"
-OPERATOR: Final = "operator.command"
+SNAPSHOT: Final = EventType.SNAPSHOT.value
+HEALTH: Final = EventType.HEALTH.value
+MODEL: Final = EventType.MODEL.value
+TRADE: Final = EventType.TRADE.value
+OPERATOR: Final = EventType.OPERATOR.value
 OPERATOR_COMMANDS: Final = (
     "set_mode",
     "set_risk",
@@ -66,23 +129,8 @@ OPERATOR_COMMANDS: Final = (
 ADMIN_COMMANDS: Final = ("reset_peak", "reanchor_clock")
 REANCHOR: Final = "reanchor_clock"  # the one event allowed to move an account's clock back
 
-FREEZE_TRIGGERS: Final = (
-    "drawdown",
-    "daily_loss",
-    "consecutive_losses",
-    "low_equity",
-    "ess_critical",
-)
 SEVERE_TRIGGERS: Final = frozenset({"drawdown", "low_equity", "ess_critical"})
 AFFECTED_SUBSYSTEMS: Final = ("trading", "execution", "signals")
 
-SCOPES: Final = ("viewer", "operator", "admin")
+SCOPES: Final = tuple(s.value for s in Scope)
 SCOPE_LEVEL: Final = {s: i for i, s in enumerate(SCOPES)}
-
-RESEARCH_TASKS: Final = (
-    "hyperparameter_tuning",
-    "feature_engineering",
-    "model_retraining",
-    "risk_analysis",
-    "backtest",
-)

@@ -100,9 +100,6 @@ class OutboxRelay:
         self._round_commits = 0  # the count at the last round: unchanged means idle
         self._round_error: str | None = None  # the last round's error, logged once
 
-    def wake(self) -> None:
-        self._wake.set()
-
     def take_published(self) -> list[str]:
         """Decision ids the fast path published: the next commit removes their rows."""
         ids, self._published = list(self._published), OrderedDict()

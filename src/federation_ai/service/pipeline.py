@@ -330,7 +330,7 @@ class Pipeline:
                 event_type=event.event_type,
                 timestamp=_utc(event.ts),
                 envelope=dict(event.raw),
-                outcome=result.outcome,  # type: ignore[arg-type]
+                outcome=result.outcome,
             )
         )
         if result.outcome != PROCESSED:

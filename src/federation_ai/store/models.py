@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 # Imported at runtime so `typing.get_type_hints` works on these dataclasses
 # (FastAPI and pydantic resolve them).
 from datetime import datetime  # noqa: TC003
-from typing import Any, Literal
+from typing import Any
 
+from federation_ai.core.vocabulary import Outcome, Scope
 from federation_ai.store.timeutil import to_utc
 
-EventOutcome = Literal["processed", "duplicate", "out_of_order"]
-EVENT_OUTCOMES: tuple[str, ...] = ("processed", "duplicate", "out_of_order")
-API_SCOPES: tuple[str, ...] = ("viewer", "operator", "admin")
+EVENT_OUTCOMES: tuple[str, ...] = tuple(o.value for o in Outcome)
+API_SCOPES: tuple[str, ...] = tuple(s.value for s in Scope)
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
 
@@ -51,7 +51,7 @@ class EventRow:
     event_type: str
     timestamp: datetime | str
     envelope: dict[str, Any]
-    outcome: EventOutcome = "processed"
+    outcome: str = Outcome.PROCESSED.value  # one of EVENT_OUTCOMES
 
 
 @dataclass(frozen=True, slots=True)

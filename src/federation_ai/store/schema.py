@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from federation_ai.store.models import API_SCOPES, EVENT_OUTCOMES
+
 VERSION_TABLE = "federation_alembic_version"
 
 
@@ -60,6 +62,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """The CHECK text ``column IN ('a', 'b')`` for a list of the core's vocabulary."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
 
 
 def json_type() -> TypeEngine[Any]:
@@ -118,7 +126,7 @@ events = Table(
     Column("envelope", json_type(), nullable=False),
     Column("outcome", String, nullable=False),
     UniqueConstraint("account_id", "event_id"),
-    CheckConstraint("outcome IN ('processed', 'duplicate', 'out_of_order')", name="outcome"),
+    CheckConstraint(one_of("outcome", EVENT_OUTCOMES), name="outcome"),
 )
 
 states = Table(
@@ -154,7 +162,7 @@ api_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("key_hash"),
-    CheckConstraint("scope IN ('viewer', 'operator', 'admin')", name="scope"),
+    CheckConstraint(one_of("scope", API_SCOPES), name="scope"),
 )
 
 ALL_TABLES: tuple[Table, ...] = (decisions, events, states, outbox, api_keys)
