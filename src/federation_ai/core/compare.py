@@ -17,6 +17,10 @@ def ge(a: float | None, b: float) -> bool:
     return a is not None and round(a, PLACES) >= b
 
 
+def le(a: float | None, b: float) -> bool:
+    return a is not None and round(a, PLACES) <= b
+
+
 def lt(a: float | None, b: float) -> bool:
     return a is not None and round(a, PLACES) < b
 

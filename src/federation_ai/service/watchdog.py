@@ -71,7 +71,9 @@ class Watchdog:
         limit = round(self.config.stale_after_s * US)
         stale: list[str] = []
         for aid, acct in sorted(self._pipeline.state.accounts.items()):
-            snapshot = acct.metrics.last_snapshot
+            # the newest snapshot's entry of the rolling-DD window: a new object per snapshot
+            window = acct.metrics.mdd_window
+            snapshot = window[-1] if window else None
             seen = self._seen.get(aid)
             if seen is None or seen[0] is not snapshot:
                 self._seen[aid] = (snapshot, now)
