@@ -16,6 +16,7 @@ from federation_ai.replay.runner import OUTPUTS, ReplayError, replay
 from federation_ai.replay.sources import equity_from_trades, open_source
 from federation_ai.replay.summary import render
 from federation_ai.settings import load_settings
+from federation_ai.whatif.compare import COMPARE_OUTPUTS, compare
 
 PROGRESS_MIN_BYTES = 5_000_000
 
@@ -23,6 +24,45 @@ PROGRESS_MIN_BYTES = 5_000_000
 def _count_lines(path: Path) -> int:
     with path.open("rb") as fh:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+
+
+def _compare(
+    input_path: Path,
+    trades: Path | None,
+    config: Path | None,
+    other: Path,
+    out: Path,
+    *,
+    quiet: bool,
+) -> None:
+    err = Console(stderr=True)
+    try:
+        result = compare(input_path, trades, config, other, out)
+    except ReplayError as exc:
+        err.print(f"[red]error:[/red] {input_path}: line {exc.line}: {exc.reason}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except (ConfigError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    if not quiet:
+        c = result["decisions"]["counts"]
+        console = Console()
+        console.print(
+            f"decisions: A {c['a']}, B {c['b']}; {c['added']} only in B, {c['removed']} only"
+            f" in A, {c['changed']} changed; {len(result['kpis_changed'])} figures differ",
+            soft_wrap=True,
+        )
+        for path in (
+            "total.governed.total_return",
+            "total.governed.max_drawdown",
+            "total.governed.sharpe",
+            "total.kpis.freezes",
+        ):
+            v = result["kpis"].get(path)
+            if v is not None:
+                console.print(f"{path}: A {v['a']}, B {v['b']}, B-A {v['delta']}", soft_wrap=True)
+        names = ", ".join(f"{out}/{name}" for name in COMPARE_OUTPUTS)
+        console.print(f"wrote {names}, {out}/a/, {out}/b/", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -52,6 +92,15 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--skip-invalid", help="report and skip bad lines")
         ] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
+        compare_with: Annotated[
+            Path | None,
+            typer.Option(
+                "--compare",
+                help="what-if: replay also under this TOML config and compare (DIR/a, DIR/b)",
+                exists=True,
+                dir_okay=False,
+            ),
+        ] = None,
     ) -> None:
         """Replay recorded history; write decisions, policy, timeline and the governed report.
 
@@ -60,6 +109,9 @@ def register(app: typer.Typer) -> None:
         """
         console = Console(stderr=False)
         err = Console(stderr=True)
+        if compare_with is not None:
+            _compare(input_path, trades, config, compare_with, out, quiet=quiet)
+            return
         try:
             settings = load_settings(config)
             items = open_source(

@@ -1,0 +1,1 @@
+"""What-if comparisons and parameter sweeps over governed replays (SPEC §13)."""
