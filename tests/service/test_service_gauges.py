@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from federation_ai.service import build_service
 
 from .conftest import settings_for
+from .test_service_outbox_http import PolicyServer
 
 
 def _snapshot(event_id: str, ts: str, equity: float, account: str) -> dict:
@@ -43,35 +42,14 @@ async def test_frozen_accounts_gauge_counts_frozen_accounts(tmp_path):
         await svc.stop()
 
 
-class _Refusing:
+def _refusing() -> PolicyServer:
     """An HTTP endpoint that answers every POST with 503 (a downstream system that is down)."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers["Content-Length"]))
-                self.send_response(503)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/ess"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+    return PolicyServer(fail=10**9)
 
 
 async def test_adapter_failures_gauge_counts_failures_in_a_row(tmp_path):
     settings = settings_for(tmp_path)
-    with _Refusing() as ess:
+    with _refusing() as ess:
         settings = type(settings)(
             core=settings.core,
             service=settings.service,
