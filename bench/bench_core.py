@@ -26,7 +26,7 @@ from pathlib import Path
 import orjson
 
 from federation_ai.core import CoreConfig, FederationState, parse_event, step
-from federation_ai.replay.runner import replay
+from federation_ai.replay.replay_run import replay
 from federation_ai.replay.sources import read_jsonl
 from federation_ai.synthetic import SynthConfig, generate
 

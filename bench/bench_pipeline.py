@@ -42,7 +42,7 @@ from sqlalchemy.engine import make_url
 
 from federation_ai.bus import DECISION_STREAM, stream_key
 from federation_ai.core import CoreConfig, FederationState, parse_event, step
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.micros import format_timestamp
 from federation_ai.service.demo import DemoFeed
 from federation_ai.store import Store
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.config import ConfigError, CoreConfig, build_section
+from federation_ai.core.core_config import ConfigError, CoreConfig, build_section
 from federation_ai.core.early_warnings import WarningsConfig
-from federation_ai.interop.config import InteropConfig
-from federation_ai.replay.config import ReplayConfig
-from federation_ai.report.config import ReportConfig
+from federation_ai.interop.interop_settings import InteropConfig
+from federation_ai.replay.replay_settings import ReplayConfig
+from federation_ai.report.report_settings import ReportConfig
 from federation_ai.watchdog_config import WatchdogConfig
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.timeutil import US_PER_MINUTE, format_timestamp, parse_timestamp
+from federation_ai.core.micros import US_PER_MINUTE, format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from federation_ai.core import CoreConfig
-from federation_ai.replay.runner import replay
+from federation_ai.replay.replay_run import replay
 from federation_ai.replay.sources import read_jsonl
 from tests.acceptance import compare
 

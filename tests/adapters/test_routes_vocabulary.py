@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from federation_ai.adapters import KINDS, ROUTES
-from federation_ai.adapters.base import freeze_decision_id
+from federation_ai.adapters.contracts import freeze_decision_id
 from federation_ai.core.vocabulary import DecisionType
 
 

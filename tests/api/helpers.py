@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from federation_ai.core.timeutil import parse_timestamp
-from federation_ai.service.clock import wall_clock
+from federation_ai.core.micros import parse_timestamp
+from federation_ai.service.wall_clock import wall_clock
 
 
 class TestClock:

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from federation_ai.bus import BusMessage, InMemoryBroker, InMemoryBus, stream_key
-from federation_ai.bus.base import entry_id_key
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.bus.contract import entry_id_key
+from federation_ai.core.micros import format_timestamp
 
 SNAP = "portfolio.snapshot_updated"
 TRADE = "trade.closed"

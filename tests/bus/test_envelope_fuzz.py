@@ -29,10 +29,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as tally
 from hypothesis import strategies as st
 
-from federation_ai.bus.base import BusMessage
+from federation_ai.bus.contract import BusMessage
 from federation_ai.core import CoreConfig, FederationState, InvalidEvent, parse_event, step
-from federation_ai.core.timeutil import MAX_TS, MIN_TS, format_timestamp
-from federation_ai.service.runner import validate
+from federation_ai.core.micros import MAX_TS, MIN_TS, format_timestamp
+from federation_ai.service.consumer_loop import validate
 from federation_ai.store.engine import _json_dumps as store_encode
 
 EXAMPLES = int(os.environ.get("FEDERATION_FUZZ_EXAMPLES", "1500"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.core import CoreConfig, Decision, FederationState, parse_event, step
-from federation_ai.core.timeutil import US_PER_DAY, US_PER_MINUTE, format_timestamp, parse_timestamp
+from federation_ai.core.micros import US_PER_DAY, US_PER_MINUTE, format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

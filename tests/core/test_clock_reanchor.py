@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from federation_ai.core import InvalidEvent, parse_event
-from federation_ai.core.timeutil import US_PER_DAY, US_PER_MINUTE, day_of, parse_timestamp
+from federation_ai.core.micros import US_PER_DAY, US_PER_MINUTE, day_of, parse_timestamp
 
 from .scenario import at, health, model, op, run, snap
 from .test_properties import PROPS, decide, envelopes, streams

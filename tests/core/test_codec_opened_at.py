@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from federation_ai.core import InvalidEvent, parse_event
-from federation_ai.core.timeutil import parse_timestamp
+from federation_ai.core.micros import parse_timestamp
 
 CLOSE = "2024-01-01T10:00:00Z"
 

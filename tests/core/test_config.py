@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from federation_ai.core import ConfigError, CoreConfig
-from federation_ai.interop.config import InteropConfig
+from federation_ai.interop.interop_settings import InteropConfig
 from federation_ai.settings import load_settings
 
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from federation_ai.core.config import ConfigError, CoreConfig, SupervisorConfig
+from federation_ai.core.account_metrics import Metrics
+from federation_ai.core.core_config import ConfigError, CoreConfig, SupervisorConfig
 from federation_ai.core.early_warnings import (
     EarlyWarning,
     Limit,
@@ -14,7 +15,6 @@ from federation_ai.core.early_warnings import (
     evaluate,
     seed,
 )
-from federation_ai.core.metrics import Metrics
 from federation_ai.core.state import AccountState
 
 SUP = SupervisorConfig()  # freeze: DD 10 %, daily loss 5 %, 5 losses, equity 1000

@@ -17,11 +17,11 @@ from federation_ai.core import (
     CoreConfig,
     FederationState,
     InvalidEvent,
+    micros,
     parse_event,
     step,
-    timeutil,
 )
-from federation_ai.core.timeutil import format_timestamp, parse_timestamp
+from federation_ai.core.micros import format_timestamp, parse_timestamp
 
 from .scenario import op, run, snap
 
@@ -131,8 +131,8 @@ def test_values_at_the_bounds_are_accepted_and_survive_the_store_encoding(event)
 
 
 def test_the_accepted_range_is_the_epoch_to_the_end_of_year_9999():
-    assert timeutil.MIN_TS == parse_timestamp("1970-01-01T00:00:00Z") == 0
-    assert timeutil.MAX_TS == MAX_TS
+    assert micros.MIN_TS == parse_timestamp("1970-01-01T00:00:00Z") == 0
+    assert micros.MAX_TS == MAX_TS
     assert format_timestamp(MAX_TS) == "9999-12-31T23:59:59.999999Z"
     assert parse_timestamp("9999-12-31T23:59:59.999999Z") == MAX_TS
 

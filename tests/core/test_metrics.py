@@ -7,8 +7,8 @@ import statistics
 
 import pytest
 
-from federation_ai.core.config import MetricsConfig
-from federation_ai.core.metrics import Metrics
+from federation_ai.core.account_metrics import Metrics
+from federation_ai.core.core_config import MetricsConfig
 from tests.core.scenario import ev, health, model, op, run, snap, trade
 
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from federation_ai.core import CoreConfig, FederationState, InvalidEvent, parse_event, step
-from federation_ai.core.timeutil import US_PER_MINUTE, format_timestamp, parse_timestamp
+from federation_ai.core.micros import US_PER_MINUTE, format_timestamp, parse_timestamp
 from federation_ai.core.vocabulary import PROFILE_LEVEL
 
 CFG = CoreConfig()

@@ -9,7 +9,7 @@ import pytest
 
 from federation_ai.api import create_app
 from federation_ai.api.security import generate_key, hash_key
-from federation_ai.core.timeutil import parse_timestamp
+from federation_ai.core.micros import parse_timestamp
 from federation_ai.dashboard import STATIC_DIR
 from federation_ai.service import FederationService, build_service
 from federation_ai.settings import load_settings

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from federation_ai.bus import BusMessage, envelope_to_event_dict
 from federation_ai.core import parse_event
-from federation_ai.interop.config import InteropConfig
+from federation_ai.interop.interop_settings import InteropConfig
 from federation_ai.interop.quantum_trader import translate
-from federation_ai.service.runner import validate
+from federation_ai.service.consumer_loop import validate
 
 CFG = InteropConfig(profile="quantum_trader", default_account="acct-1")
 NAIVE = "2026-03-15T07:27:09.123456"

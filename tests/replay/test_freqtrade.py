@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from federation_ai.cli.main import app
 from federation_ai.core import parse_event
-from federation_ai.core.timeutil import parse_timestamp
+from federation_ai.core.micros import parse_timestamp
 from federation_ai.replay.freqtrade import FreqtradeError, account_ids, load_result, read_freqtrade
 from federation_ai.replay.items import SourceError
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from federation_ai.cli.main import app
 from federation_ai.core import CoreConfig
-from federation_ai.replay.runner import OUTPUTS, replay
+from federation_ai.replay.replay_run import OUTPUTS, replay
 from federation_ai.replay.sources import read_jsonl
 from federation_ai.report import ReportConfig
 

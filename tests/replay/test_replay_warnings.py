@@ -7,7 +7,7 @@ from pathlib import Path
 
 from federation_ai.core import CoreConfig
 from federation_ai.core.early_warnings import WarningsConfig
-from federation_ai.replay.runner import replay
+from federation_ai.replay.replay_run import replay
 from federation_ai.replay.sources import read_jsonl
 from tests.replay.test_replay_report import run
 

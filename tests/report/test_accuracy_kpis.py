@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from federation_ai.core.decisions import Decision
-from federation_ai.core.timeutil import US_PER_DAY
+from federation_ai.core.micros import US_PER_DAY
 from federation_ai.report.accuracy import EXPANSIVE, PROTECTIVE, Scored, Tally, direction, score
 
 from .helpers import ev, no_daily_loss_freeze, op, report_of, snap, trade

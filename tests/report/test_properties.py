@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from federation_ai.core import CoreConfig, FederationState, InvalidEvent, parse_event, step
-from federation_ai.core.timeutil import US_PER_MINUTE, format_timestamp, parse_timestamp
+from federation_ai.core.micros import US_PER_MINUTE, format_timestamp, parse_timestamp
 from federation_ai.report import Recorder, ReportConfig, build_report, governed_rows
 
 START = parse_timestamp("2024-01-01T00:00:00Z")

@@ -7,8 +7,8 @@ from typing import Any
 
 from federation_ai.bus import InMemoryBus
 from federation_ai.core import FederationState, parse_event, step
-from federation_ai.core.config import CoreConfig
-from federation_ai.core.timeutil import format_timestamp, parse_timestamp
+from federation_ai.core.core_config import CoreConfig
+from federation_ai.core.micros import format_timestamp, parse_timestamp
 
 
 def clean_replay(events: list[dict[str, Any]], config: CoreConfig | None = None) -> list[dict[str, Any]]:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from federation_ai.adapters import AdapterError
-from federation_ai.adapters.base import ENFORCEMENT
-from federation_ai.adapters.enforcement import RedisEnforcement
-from federation_ai.interop.config import InteropConfig
+from federation_ai.adapters.backend_halt_keys import RedisEnforcement
+from federation_ai.adapters.contracts import ENFORCEMENT
+from federation_ai.interop.interop_settings import InteropConfig
 from federation_ai.service import build_service
 from federation_ai.settings import load_settings
 

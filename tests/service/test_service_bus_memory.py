@@ -8,7 +8,7 @@ import json
 
 from federation_ai.bus import DECISION_STREAM, InMemoryBroker, InMemoryBus, dlq_key
 from federation_ai.service import build_service
-from federation_ai.service.runner import validate
+from federation_ai.service.consumer_loop import validate
 
 from .conftest import load_events, settings_for
 from .helpers import clean_replay, comparable, seed_fields

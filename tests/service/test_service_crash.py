@@ -23,7 +23,7 @@ from redis import Redis as SyncRedis
 
 from federation_ai.bus import DECISION_STREAM, stream_key
 from federation_ai.core import CoreConfig
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.micros import format_timestamp
 from federation_ai.service.demo import DemoFeed
 from federation_ai.service.verify import verify
 from federation_ai.store import Store

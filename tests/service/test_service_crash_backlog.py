@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from federation_ai.bus import DECISION_STREAM, INPUT_EVENT_TYPES, dlq_key, stream_key
 from federation_ai.core import CoreConfig
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.micros import format_timestamp
 from federation_ai.service.demo import DemoFeed
 from federation_ai.service.verify import verify
 from federation_ai.store import Store, schema

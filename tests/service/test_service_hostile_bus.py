@@ -15,8 +15,8 @@ import json
 import pytest
 
 from federation_ai.bus import InMemoryBroker, InMemoryBus, RedisStreamsBus, dlq_key
-from federation_ai.bus.base import entry_id_key
-from federation_ai.core.timeutil import parse_timestamp
+from federation_ai.bus.contract import entry_id_key
+from federation_ai.core.micros import parse_timestamp
 from federation_ai.service import build_service
 from federation_ai.store import Store
 

@@ -22,7 +22,7 @@ from federation_ai.bus import (
     RedisStreamsBus,
     dlq_key,
 )
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.micros import format_timestamp
 from federation_ai.service import build_service
 from federation_ai.service.demo import DemoFeed
 from federation_ai.service.verify import verify
@@ -126,7 +126,7 @@ async def test_a_tight_loop_on_redis_loses_no_event(tmp_path, redis, namespace, 
 
 
 def test_the_lateness_is_configurable_and_checked(tmp_path):
-    from federation_ai.core.config import ConfigError  # noqa: PLC0415
+    from federation_ai.core.core_config import ConfigError  # noqa: PLC0415
 
     assert settings_for(tmp_path).service.merge_lateness_ms == 0
     assert settings_for(tmp_path, merge_lateness_ms=25).service.merge_lateness_ms == 25

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import generate_latest
 
 from federation_ai.core import CoreConfig, parse_event
-from federation_ai.replay.runner import replay
+from federation_ai.replay.replay_run import replay
 from federation_ai.replay.sources import read_jsonl
 from federation_ai.service import build_service
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from prometheus_client import generate_latest
 
-from federation_ai.core.config import ConfigError
-from federation_ai.core.timeutil import US_PER_SECOND, format_timestamp, parse_timestamp
+from federation_ai.core.core_config import ConfigError
+from federation_ai.core.micros import US_PER_SECOND, format_timestamp, parse_timestamp
 from federation_ai.service import build_service
 from federation_ai.settings import load_settings
 

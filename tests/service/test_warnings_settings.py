@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from federation_ai.core.config import ConfigError
+from federation_ai.core.core_config import ConfigError
 from federation_ai.settings import load_settings
 
 

@@ -1,6 +1,6 @@
 """Adapters (SPEC §10): write the effective policy to downstream systems."""
 
-from federation_ai.adapters.base import (
+from federation_ai.adapters.contracts import (
     KINDS,
     ROUTES,
     Adapter,
@@ -15,7 +15,7 @@ from federation_ai.adapters.base import (
     policy_update,
 )
 from federation_ai.adapters.factory import AdapterSet, build_adapters
-from federation_ai.adapters.memory import MemoryBackend, MemorySnapshots
+from federation_ai.adapters.memory_backends import MemoryBackend, MemorySnapshots
 
 __all__ = [
     "KINDS",

@@ -8,25 +8,25 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from federation_ai.adapters.base import (
+from federation_ai.adapters.backend_halt_keys import RedisEnforcement
+from federation_ai.adapters.contracts import (
     AIEngineAdapter,
     EnforcementAdapter,
     ESSAdapter,
     PolicyStoreAdapter,
     PortfolioAdapter,
 )
-from federation_ai.adapters.enforcement import RedisEnforcement
 from federation_ai.adapters.http import HttpBackend, HttpSnapshots
-from federation_ai.adapters.memory import MemoryBackend, MemorySnapshots
+from federation_ai.adapters.memory_backends import MemoryBackend, MemorySnapshots
 from federation_ai.adapters.redis import RedisBackend, RedisSnapshots
-from federation_ai.core.config import ConfigError
+from federation_ai.core.core_config import ConfigError
 from federation_ai.interop.quantum_trader import translate as translate_entry
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-    from federation_ai.adapters.base import Adapter, Backend, SnapshotSource
-    from federation_ai.interop.config import InteropConfig
+    from federation_ai.adapters.contracts import Adapter, Backend, SnapshotSource
+    from federation_ai.interop.interop_settings import InteropConfig
     from federation_ai.settings import AdaptersConfig
 
 BACKENDS = ("memory", "redis", "http")

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from federation_ai.adapters.base import AdapterError, AdapterKind
+from federation_ai.adapters.contracts import AdapterError, AdapterKind
 from federation_ai.settings import redact_url
 
 RETRY_BASE_S = 0.1

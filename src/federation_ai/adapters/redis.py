@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 
-from federation_ai.adapters.base import AdapterError, AdapterKind
-from federation_ai.bus.base import BusMessage, stream_key
+from federation_ai.adapters.contracts import AdapterError, AdapterKind
+from federation_ai.bus.contract import BusMessage, stream_key
 from federation_ai.bus.envelope import envelope_to_event_dict
 
 if TYPE_CHECKING:

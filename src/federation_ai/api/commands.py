@@ -18,7 +18,7 @@ from federation_ai.api.errors import invalid_input, path_loc
 from federation_ai.api.schemas import OperatorResult
 from federation_ai.api.security import Principal, granted_scopes
 from federation_ai.core import InvalidEvent
-from federation_ai.core.timeutil import format_timestamp, parse_timestamp
+from federation_ai.core.micros import format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:
     from federation_ai.api.facade import Service

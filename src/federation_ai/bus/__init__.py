@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from federation_ai.bus.base import (
+from federation_ai.bus.contract import (
     DECISION_EVENT_TYPE,
     DECISION_STREAM,
     INPUT_EVENT_TYPES,
@@ -17,7 +17,7 @@ from federation_ai.bus.base import (
     stream_key,
 )
 from federation_ai.bus.envelope import decision_fields, envelope_to_event_dict
-from federation_ai.bus.memory import InMemoryBroker, InMemoryBus
+from federation_ai.bus.memory_bus import InMemoryBroker, InMemoryBus
 from federation_ai.bus.redis_streams import RedisStreamsBus
 
 __all__ = [

@@ -20,14 +20,14 @@ import time
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
-from federation_ai.bus.base import DEFAULT_CLAIM_IDLE_MS, INPUT_EVENT_TYPES, entry_id_key
+from federation_ai.bus.contract import DEFAULT_CLAIM_IDLE_MS, INPUT_EVENT_TYPES, entry_id_key
 from federation_ai.bus.merge import Candidate, Horizon, candidate, may_read, release
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
     from typing import Any
 
-    from federation_ai.bus.base import BusMessage, Outgoing
+    from federation_ai.bus.contract import BusMessage, Outgoing
 
 Batches = dict[str, list["BusMessage"]]
 # Reads one fetch may make before it gives up: each reads further into an open stream.

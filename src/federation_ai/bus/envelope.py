@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.bus.base import (
+from federation_ai.bus.contract import (
     DECISION_EVENT_TYPE,
     DEFAULT_MAX_MESSAGE_BYTES,
     SOURCE,
@@ -16,7 +16,7 @@ from federation_ai.bus.base import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from federation_ai.bus.base import BusMessage
+    from federation_ai.bus.contract import BusMessage
 
 _TRACE_FIELDS = ("trace_id", "correlation_id", "source")
 # The dead-letter copy of an oversized message: enough to identify its producer.

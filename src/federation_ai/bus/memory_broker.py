@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from federation_ai.bus.base import entry_id_key
+from federation_ai.bus.contract import entry_id_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping

@@ -32,7 +32,7 @@ import orjson
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from federation_ai.bus.base import BusMessage
+    from federation_ai.bus.contract import BusMessage
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)

@@ -20,7 +20,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError
 
 from federation_ai.bus._consumer import Batches, ConsumerCore
-from federation_ai.bus.base import (
+from federation_ai.bus.contract import (
     DECISION_STREAM,
     DEFAULT_CLAIM_IDLE_MS,
     DEFAULT_DEDUP_TTL_MS,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from redis.typing import EncodableT, KeyT, StreamIdT
 
-    from federation_ai.bus.base import Outgoing
+    from federation_ai.bus.contract import Outgoing
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_SOCKET_TIMEOUT_S = 5.0

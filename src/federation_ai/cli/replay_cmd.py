@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from federation_ai.core import ConfigError
-from federation_ai.replay.runner import OUTPUTS, ReplayError, replay
+from federation_ai.replay.replay_run import OUTPUTS, ReplayError, replay
 from federation_ai.replay.sources import equity_from_trades, open_source
 from federation_ai.replay.summary import render
 from federation_ai.settings import load_settings
-from federation_ai.whatif.compare import COMPARE_OUTPUTS, compare
+from federation_ai.whatif.compare_configs import COMPARE_OUTPUTS, compare
 
 PROGRESS_MIN_BYTES = 5_000_000
 

@@ -69,8 +69,8 @@ async def _serve(settings: Settings, *, demo: bool, namespace: str, headless: bo
     import structlog  # noqa: PLC0415 - configured by the caller first
 
     from federation_ai.service import build_service  # noqa: PLC0415
-    from federation_ai.service.clock import wall_clock  # noqa: PLC0415
     from federation_ai.service.demo import DemoClock, run_demo  # noqa: PLC0415
+    from federation_ai.service.wall_clock import wall_clock  # noqa: PLC0415
 
     log = structlog.get_logger("federation_ai.serve")
     clock = DemoClock() if demo else wall_clock  # the demo runs on its feed's time

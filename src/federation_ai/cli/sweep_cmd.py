@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from federation_ai.core import ConfigError
-from federation_ai.replay.runner import ReplayError
+from federation_ai.replay.replay_run import ReplayError
 from federation_ai.whatif.executors import DaskExecutor, Executor, ProcessExecutor
 from federation_ai.whatif.sweep import plan, sweep
 from federation_ai.whatif.sweep_files import SWEEP_OUTPUTS, write_tables

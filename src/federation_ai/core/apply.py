@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from federation_ai.core.clock import reanchor
+from federation_ai.core.account_clock import reanchor
+from federation_ai.core.micros import US_PER_MINUTE, clamp_ts
 from federation_ai.core.roles.researcher import research_key
 from federation_ai.core.state import Pin
-from federation_ai.core.timeutil import US_PER_MINUTE, clamp_ts
 from federation_ai.core.vocabulary import RISK_LIMIT_KEYS, TIERS, DecisionType
 
 if TYPE_CHECKING:

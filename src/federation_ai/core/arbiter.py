@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from federation_ai.core.compare import gt
 from federation_ai.core.decisions import (
     APPLIED,
     SUPERSEDED,
@@ -14,7 +13,8 @@ from federation_ai.core.decisions import (
     decision_id,
     sort_key,
 )
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.micros import format_timestamp
+from federation_ai.core.rounded_compare import gt
 from federation_ai.core.vocabulary import (
     CRITICAL,
     PROFILE_LEVEL,

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.codec import InvalidEvent, parse_event
+from federation_ai.core.event_codec import InvalidEvent, parse_event
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from federation_ai.core.codec import Event
+    from federation_ai.core.event_codec import Event
 
 Content = tuple[str, Any, dict[str, Any]]  # event_type, time, payload
 _ABSENT: Any = object()  # a field on one side only differs from any value

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from federation_ai.core.codec import Event
-    from federation_ai.core.config import CoreConfig
-    from federation_ai.core.metrics import Metrics
+    from federation_ai.core.account_metrics import Metrics
+    from federation_ai.core.core_config import CoreConfig
+    from federation_ai.core.event_codec import Event
     from federation_ai.core.state import AccountState, Policy
 
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.compare import PLACES, ge, gt, le, lt
-from federation_ai.core.config import ConfigError
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.core_config import ConfigError
+from federation_ai.core.micros import format_timestamp
+from federation_ai.core.rounded_compare import PLACES, ge, gt, le, lt
 
 if TYPE_CHECKING:
-    from federation_ai.core.config import SupervisorConfig
-    from federation_ai.core.metrics import Metrics
+    from federation_ai.core.account_metrics import Metrics
+    from federation_ai.core.core_config import SupervisorConfig
     from federation_ai.core.state import AccountState
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.decisions import Proposal
+from federation_ai.core.micros import format_timestamp
 from federation_ai.core.roles.supervisor import unfreeze_proposal
-from federation_ai.core.timeutil import format_timestamp
 from federation_ai.core.vocabulary import CRITICAL, RISK_LIMIT_KEYS
 
 if TYPE_CHECKING:

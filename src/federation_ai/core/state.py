@@ -6,11 +6,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.metrics import Metrics, ModelStats
+from federation_ai.core.account_metrics import Metrics, ModelStats
 from federation_ai.core.vocabulary import ROLES, TIERS
 
 if TYPE_CHECKING:
-    from federation_ai.core.config import CoreConfig
+    from federation_ai.core.core_config import CoreConfig
 
 
 @dataclass(slots=True)

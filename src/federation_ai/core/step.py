@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from federation_ai.core import operator
 from federation_ai.core.apply import apply
 from federation_ai.core.arbiter import pin_active, resolve
-from federation_ai.core.codec import Event, InvalidEvent
 from federation_ai.core.context import Ctx
 from federation_ai.core.decisions import APPLIED, Decision, Proposal
+from federation_ai.core.event_codec import Event, InvalidEvent
 from federation_ai.core.roles import ceo, cfo, cio, cro, researcher, supervisor
 from federation_ai.core.vocabulary import (
     HEALTH,
@@ -32,8 +32,8 @@ from federation_ai.core.vocabulary import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from federation_ai.core.config import CoreConfig
-    from federation_ai.core.metrics import Metrics
+    from federation_ai.core.account_metrics import Metrics
+    from federation_ai.core.core_config import CoreConfig
     from federation_ai.core.state import AccountState, FederationState
 
 PROCESSED: Final = Outcome.PROCESSED.value

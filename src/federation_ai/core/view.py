@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.micros import format_timestamp
 
 if TYPE_CHECKING:
-    from federation_ai.core.config import CoreConfig
+    from federation_ai.core.core_config import CoreConfig
     from federation_ai.core.state import AccountState, Pin
 
 

@@ -13,11 +13,11 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.bus.base import BusMessage
+from federation_ai.bus.contract import BusMessage
 from federation_ai.core.vocabulary import HEALTH, SNAPSHOT, TRADE
 
 if TYPE_CHECKING:
-    from federation_ai.interop.config import InteropConfig
+    from federation_ai.interop.interop_settings import InteropConfig
 
 ESS_CHANGED = "ess.state.changed"
 ESS_TRIPPED = "ess.tripped"

@@ -28,7 +28,7 @@ import zipfile
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.timeutil import US_PER_SECOND, format_timestamp
+from federation_ai.core.micros import US_PER_SECOND, format_timestamp
 from federation_ai.replay.items import Item, SourceError
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any, Final
 
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.micros import format_timestamp
 from federation_ai.report import GOVERNED_HEADER, build_report, governed_rows
 from federation_ai.report.html import render_html
 

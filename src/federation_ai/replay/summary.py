@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from federation_ai.core.timeutil import US_PER_SECOND
+from federation_ai.core.micros import US_PER_SECOND
 
 if TYPE_CHECKING:
     from collections import Counter
 
     from rich.console import Console
 
-    from federation_ai.replay.runner import ReplayStats
+    from federation_ai.replay.replay_run import ReplayStats
 
 
 def _duration(us: int) -> str:

@@ -6,9 +6,9 @@ Pure computation over the replay's steps, standard library only: the
 """
 
 from federation_ai.report.build import build_report
-from federation_ai.report.config import ReportConfig
 from federation_ai.report.exposure import Exposure, Multiplier
 from federation_ai.report.recorder import Recorder
+from federation_ai.report.report_settings import ReportConfig
 from federation_ai.report.rows import GOVERNED_HEADER, governed_rows
 
 __all__ = [

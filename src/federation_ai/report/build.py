@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.timeutil import US_PER_DAY, US_PER_SECOND, format_timestamp
+from federation_ai.core.micros import US_PER_DAY, US_PER_SECOND, format_timestamp
 from federation_ai.report.accuracy import Tally, score
-from federation_ai.report.config import NAV
 from federation_ai.report.figures import combine, figures
 from federation_ai.report.impact import Impact
 from federation_ai.report.kpis import decision_counts, kpis
+from federation_ai.report.report_settings import NAV
 from federation_ai.report.track import TradeStats
 
 if TYPE_CHECKING:

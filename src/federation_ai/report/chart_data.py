@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from federation_ai.core.timeutil import US_PER_SECOND
+from federation_ai.core.micros import US_PER_SECOND
 from federation_ai.report.track import BEFORE_ANY_EVENT
 
 if TYPE_CHECKING:

@@ -19,9 +19,9 @@ from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from federation_ai.report.config import NAV
 from federation_ai.report.impact import Impact
 from federation_ai.report.nav import drawdowns, nav_series
+from federation_ai.report.report_settings import NAV
 
 
 def _float_array() -> array[float]:

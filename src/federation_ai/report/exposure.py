@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from federation_ai.core.config import CoreConfig
+    from federation_ai.core.core_config import CoreConfig
     from federation_ai.core.state import Policy
 
 DECIMALS = 9

@@ -12,7 +12,7 @@ import math
 from array import array
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from federation_ai.core.timeutil import US_PER_DAY
+from federation_ai.core.micros import US_PER_DAY
 from federation_ai.report.nav import max_drawdown, nav_step
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from html import escape
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.micros import format_timestamp
 from federation_ai.report import html_sections as sec
 from federation_ai.report.chart_data import chart_data
 

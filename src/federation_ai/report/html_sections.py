@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any, Final
 
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.micros import format_timestamp
 from federation_ai.report.html_cells import dig, num, row_head, table, text
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from federation_ai.core.decisions import APPLIED, SUPERSEDED, VETOED
-from federation_ai.core.timeutil import US_PER_DAY
+from federation_ai.core.micros import US_PER_DAY
 
 if TYPE_CHECKING:
     from collections import Counter

@@ -16,11 +16,11 @@ from federation_ai.report.exposure import Multiplier
 from federation_ai.report.track import AccountTrack
 
 if TYPE_CHECKING:
-    from federation_ai.core.codec import Event
-    from federation_ai.core.config import CoreConfig
+    from federation_ai.core.core_config import CoreConfig
+    from federation_ai.core.event_codec import Event
     from federation_ai.core.state import FederationState
     from federation_ai.core.step import StepResult
-    from federation_ai.report.config import ReportConfig
+    from federation_ai.report.report_settings import ReportConfig
 
 
 class Recorder:

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Final
 from federation_ai.core.decisions import APPLIED
 from federation_ai.core.vocabulary import CRITICAL, PROFILE_LEVEL, SNAPSHOT, TRADE
 from federation_ai.report.accuracy import Scored, direction
-from federation_ai.report.config import TRADES
 from federation_ai.report.curve import GovernedCurve
 from federation_ai.report.impact import Impact
+from federation_ai.report.report_settings import TRADES
 
 if TYPE_CHECKING:
-    from federation_ai.core.codec import Event
     from federation_ai.core.decisions import Decision
+    from federation_ai.core.event_codec import Event
     from federation_ai.report.exposure import Exposure, Key, Multiplier
 
 BEFORE_ANY_EVENT: Final = -(2**62)

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from federation_ai.adapters.base import adapter_of
+from federation_ai.adapters.contracts import adapter_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime, timedelta
 
-    from federation_ai.adapters.base import Adapter
-    from federation_ai.service.metrics import ServiceMetrics
+    from federation_ai.adapters.contracts import Adapter
+    from federation_ai.service.prometheus_metrics import ServiceMetrics
     from federation_ai.store import OutboxItem, Store
 
 log = structlog.get_logger("federation_ai.outbox")

@@ -9,22 +9,22 @@ from federation_ai.adapters import build_adapters
 from federation_ai.bus import INPUT_EVENT_TYPES, make_bus
 from federation_ai.interop.quantum_trader import EXTRA_STREAMS, translate
 from federation_ai.service.broadcast import Broadcaster
-from federation_ai.service.clock import wall_clock
+from federation_ai.service.consumer_loop import Runner
 from federation_ai.service.faults import describe_error
 from federation_ai.service.federation import FederationService
 from federation_ai.service.health import Dependency, HealthBoard
-from federation_ai.service.metrics import ServiceMetrics
-from federation_ai.service.outbox import OutboxRelay
+from federation_ai.service.outbox_relay import OutboxRelay
 from federation_ai.service.pipeline import Pipeline
 from federation_ai.service.probe import Prober
-from federation_ai.service.runner import Runner
+from federation_ai.service.prometheus_metrics import ServiceMetrics
+from federation_ai.service.wall_clock import wall_clock
 from federation_ai.settings import redact_url
 from federation_ai.store import Store, StoreTimeouts
 
 if TYPE_CHECKING:
     from federation_ai.adapters import AdapterSet
     from federation_ai.bus import EventBus
-    from federation_ai.service.clock import Clock
+    from federation_ai.service.wall_clock import Clock
     from federation_ai.settings import ServiceConfig, Settings
 
 

@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.timeutil import US_PER_MINUTE, format_timestamp
-from federation_ai.service.clock import wall_clock
+from federation_ai.core.micros import US_PER_MINUTE, format_timestamp
+from federation_ai.service.wall_clock import wall_clock
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.bus.base import entry_id_key
+from federation_ai.bus.contract import entry_id_key
 from federation_ai.bus.envelope import STREAM_ENTRY_ID
 from federation_ai.core import (
     OUT_OF_ORDER,

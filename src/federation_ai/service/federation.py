@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from federation_ai.adapters.base import outbox_kind
+from federation_ai.adapters.contracts import outbox_kind
 from federation_ai.core import InvalidEvent, parse_event, policy_view
-from federation_ai.core.clock import ahead_of, too_far_ahead
-from federation_ai.core.timeutil import US_PER_SECOND, format_timestamp
-from federation_ai.service import enforcement
-from federation_ai.service.clock import wall_clock
+from federation_ai.core.account_clock import ahead_of, too_far_ahead
+from federation_ai.core.micros import US_PER_SECOND, format_timestamp
+from federation_ai.service import enforcement_reconcile
 from federation_ai.service.faults import describe_error
 from federation_ai.service.health import Dependency, HealthBoard
 from federation_ai.service.read_port import ReadPort
+from federation_ai.service.wall_clock import wall_clock
 from federation_ai.service.watchdog import Watchdog
 from federation_ai.store import PUBLISH
 
@@ -39,12 +39,12 @@ if TYPE_CHECKING:
     from federation_ai.bus import EventBus
     from federation_ai.core import AccountState, Event
     from federation_ai.service.broadcast import Broadcaster
-    from federation_ai.service.clock import Clock
-    from federation_ai.service.metrics import ServiceMetrics
-    from federation_ai.service.outbox import OutboxRelay
+    from federation_ai.service.consumer_loop import Runner
+    from federation_ai.service.outbox_relay import OutboxRelay
     from federation_ai.service.pipeline import Pipeline
     from federation_ai.service.probe import Prober
-    from federation_ai.service.runner import Runner
+    from federation_ai.service.prometheus_metrics import ServiceMetrics
+    from federation_ai.service.wall_clock import Clock
     from federation_ai.settings import Settings
     from federation_ai.store import Store
 
@@ -159,7 +159,9 @@ class FederationService:
         accounts = await self.pipeline.load()
         await self.bus.start()
         await self._bootstrap_snapshots()
-        await enforcement.reconcile(self.settings, self.store, self.pipeline, self.adapters)
+        await enforcement_reconcile.reconcile(
+            self.settings, self.store, self.pipeline, self.adapters
+        )
         await self.relay.recover()
         self.started_at = datetime.now(UTC).isoformat()
         self._spawn(self.runner.run(), "consumer")
@@ -400,7 +402,7 @@ class FederationService:
         except Exception as exc:  # noqa: BLE001
             self._outbox.failed(exc)
         with contextlib.suppress(Exception):  # the keys' own errors are in the figure
-            self._figures["enforcement"] = await enforcement.observe(
+            self._figures["enforcement"] = await enforcement_reconcile.observe(
                 self.settings, self.pipeline, self.adapters
             )
 

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from federation_ai.core import InvalidEvent, parse_event
-from federation_ai.core.metrics import Metrics
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.account_metrics import Metrics
+from federation_ai.core.micros import format_timestamp
 
 if TYPE_CHECKING:
-    from federation_ai.core.config import MetricsConfig
+    from federation_ai.core.core_config import MetricsConfig
     from federation_ai.store import Store
     from federation_ai.store.nav_history import NavEvent
 

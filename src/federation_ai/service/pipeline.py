@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 import structlog
 
-from federation_ai.adapters.base import (
+from federation_ai.adapters.contracts import (
     KINDS,
     ROUTES,
     freeze_decision_id,
@@ -45,10 +45,10 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
     from contextlib import AbstractAsyncContextManager
 
-    from federation_ai.adapters.base import Adapter
+    from federation_ai.adapters.contracts import Adapter
     from federation_ai.core import CoreConfig
     from federation_ai.service.broadcast import Broadcaster
-    from federation_ai.service.metrics import ServiceMetrics
+    from federation_ai.service.prometheus_metrics import ServiceMetrics
     from federation_ai.store import Store
 
 

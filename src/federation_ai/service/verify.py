@@ -22,7 +22,7 @@ from federation_ai.core import (
     parse_event,
     step,
 )
-from federation_ai.core.timeutil import TimestampError, parse_timestamp
+from federation_ai.core.micros import TimestampError, parse_timestamp
 from federation_ai.service.entry_order import Logged, accepted_in_entry_order
 
 if TYPE_CHECKING:

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from federation_ai.core import AccountState
-    from federation_ai.core.config import SupervisorConfig
+    from federation_ai.core.core_config import SupervisorConfig
     from federation_ai.core.early_warnings import EarlyWarning
-    from federation_ai.service.metrics import ServiceMetrics
+    from federation_ai.service.prometheus_metrics import ServiceMetrics
 
 RECENT = 50  # warnings kept for status and the dashboard's message area
 log = structlog.get_logger("federation_ai.warnings")

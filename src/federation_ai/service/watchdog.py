@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Any, Final
 import structlog
 
 from federation_ai.core import InvalidEvent
-from federation_ai.core.timeutil import format_timestamp
+from federation_ai.core.micros import format_timestamp
 from federation_ai.core.vocabulary import HEALTH
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from federation_ai.service.clock import Clock
-    from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.pipeline import Pipeline
+    from federation_ai.service.prometheus_metrics import ServiceMetrics
+    from federation_ai.service.wall_clock import Clock
     from federation_ai.watchdog_config import WatchdogConfig
 
 SOURCE: Final = "federation-watchdog"

@@ -10,7 +10,7 @@ from datetime import datetime  # noqa: TC003
 from typing import Any
 
 from federation_ai.core.vocabulary import Outcome, Scope
-from federation_ai.store.timeutil import to_utc
+from federation_ai.store.rfc3339 import to_utc
 
 EVENT_OUTCOMES: tuple[str, ...] = tuple(o.value for o in Outcome)
 API_SCOPES: tuple[str, ...] = tuple(s.value for s in Scope)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, exists, or_, select
 
 from federation_ai.store import schema
-from federation_ai.store.codec import decision_from_row
+from federation_ai.store.row_codec import decision_from_row
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

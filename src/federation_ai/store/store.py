@@ -7,13 +7,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import ColumnElement, Select, func, select, text
 
-from federation_ai.store import apikeys, liveness, nav_history, outbox, schema
-from federation_ai.store.codec import (
-    decision_from_row,
-    decision_to_row,
-    event_to_row,
-    state_rows,
-)
+from federation_ai.store import apikeys, liveness, nav_history, outbox_rows, schema
 from federation_ai.store.engine import (
     DEFAULT_TIMEOUTS,
     StoreTimeouts,
@@ -39,6 +33,12 @@ from federation_ai.store.queries import (
     encode_cursor,
     insert_ignoring,
     upsert_states,
+)
+from federation_ai.store.row_codec import (
+    decision_from_row,
+    decision_to_row,
+    event_to_row,
+    state_rows,
 )
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ class Store:
         decisions = [decision_to_row(decision) for decision in batch.decisions]
         now = datetime.now(UTC)
         states = state_rows(batch, now)
-        pending = [outbox.new_row(row, now) for row in batch.outbox]
+        pending = [outbox_rows.new_row(row, now) for row in batch.outbox]
         if not (events or decisions or states or pending or batch.published):
             return
         if self._pg_batch is not None:
@@ -216,7 +216,7 @@ class Store:
                 await conn.execute(self._upsert_states, states)
             if pending:
                 await conn.execute(self._insert_outbox, pending)
-            await outbox.delete_by_decision(conn, PUBLISH, batch.published)
+            await outbox_rows.delete_by_decision(conn, PUBLISH, batch.published)
 
     async def known_event_ids(self, account_id: str, event_ids: Sequence[str]) -> set[str]:
         """The ids among `event_ids` already in the account's event log (any outcome)."""
@@ -268,26 +268,26 @@ class Store:
         self, now: datetime, limit: int = 500, *, skip_kind: str | None = None
     ) -> list[OutboxItem]:
         """Pending items whose next attempt is at or before `now`, oldest first."""
-        return await outbox.due(self._engine, now, limit, skip_kind)
+        return await outbox_rows.due(self._engine, now, limit, skip_kind)
 
     async def pending_outbox(self, kind: str, limit: int = 500) -> list[OutboxItem]:
         """The oldest pending items of one kind, due or not (for in-order delivery)."""
-        return await outbox.pending(self._engine, kind, limit)
+        return await outbox_rows.pending(self._engine, kind, limit)
 
     async def outbox_done(self, ids: Sequence[int]) -> None:
-        await outbox.mark_done(self._engine, ids)
+        await outbox_rows.mark_done(self._engine, ids)
 
     async def outbox_done_for(self, kind: str, decision_ids: Sequence[str]) -> None:
         """Mark the rows of ``kind`` for these decisions done, without reading them."""
-        await outbox.mark_done_by_decision(self._engine, kind, decision_ids)
+        await outbox_rows.mark_done_by_decision(self._engine, kind, decision_ids)
 
     async def outbox_failed(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
         """Count a failed attempt, keep its error and schedule the next one."""
-        await outbox.mark_failed(self._engine, item_id, error, next_attempt_at)
+        await outbox_rows.mark_failed(self._engine, item_id, error, next_attempt_at)
 
     async def outbox_stats(self) -> dict[str, int]:
         """Pending (not done) items per kind; kinds with nothing pending are absent."""
-        return await outbox.pending_per_kind(self._engine)
+        return await outbox_rows.pending_per_kind(self._engine)
 
     # -- audit trail ----------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import itertools
 import tomllib
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.config import ConfigError
+from federation_ai.core.core_config import ConfigError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

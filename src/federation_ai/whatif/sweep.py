@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.config import ConfigError
-from federation_ai.replay.runner import replay
+from federation_ai.core.core_config import ConfigError
+from federation_ai.replay.replay_run import replay
 from federation_ai.replay.sources import equity_from_trades, open_source
 from federation_ai.settings import env_overrides, load_settings
 from federation_ai.whatif.grid import grid, label, nested

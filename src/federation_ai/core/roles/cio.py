@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from federation_ai.core.compare import gt, lt, pct
 from federation_ai.core.decisions import Proposal
+from federation_ai.core.rounded_compare import gt, lt, pct
 from federation_ai.core.vocabulary import MODEL, NORMAL
 
 if TYPE_CHECKING:

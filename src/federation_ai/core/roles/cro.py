@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from federation_ai.core.compare import ge, gt, pct
 from federation_ai.core.decisions import Proposal
+from federation_ai.core.rounded_compare import ge, gt, pct
 from federation_ai.core.vocabulary import ESS_LEVELS, HIGH, SNAPSHOT, TIERS
 
 if TYPE_CHECKING:
-    from federation_ai.core.config import CroConfig
     from federation_ai.core.context import Ctx
+    from federation_ai.core.core_config import CroConfig
 
 
 def implied_tier(dd: float | None, rolling: float | None, cfg: CroConfig) -> int | None:

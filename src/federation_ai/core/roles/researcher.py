@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.compare import gt, lt, pct
 from federation_ai.core.decisions import Proposal
-from federation_ai.core.timeutil import US_PER_DAY
+from federation_ai.core.micros import US_PER_DAY
+from federation_ai.core.rounded_compare import gt, lt, pct
 from federation_ai.core.vocabulary import LOW, MODEL, SNAPSHOT
 
 if TYPE_CHECKING:

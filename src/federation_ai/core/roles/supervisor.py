@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from federation_ai.core.compare import ge, gt, lt, num, pct
 from federation_ai.core.decisions import Proposal
-from federation_ai.core.timeutil import US_PER_MINUTE, format_timestamp
+from federation_ai.core.micros import US_PER_MINUTE, format_timestamp
+from federation_ai.core.rounded_compare import ge, gt, lt, num, pct
 from federation_ai.core.vocabulary import AFFECTED_SUBSYSTEMS, CRITICAL, SEVERE_TRIGGERS
 
 if TYPE_CHECKING:
-    from federation_ai.core.config import SupervisorConfig
+    from federation_ai.core.account_metrics import Metrics
     from federation_ai.core.context import Ctx
-    from federation_ai.core.metrics import Metrics
+    from federation_ai.core.core_config import SupervisorConfig
     from federation_ai.core.state import Policy
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from federation_ai.core.config import ConfigError
+from federation_ai.core.core_config import ConfigError
 from federation_ai.core.vocabulary import PROFILES
 
 AUTO: Final = "auto"

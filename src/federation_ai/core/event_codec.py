@@ -14,8 +14,8 @@ from typing import Any
 
 from federation_ai.core import vocabulary as v
 from federation_ai.core.ids import id_problem, name_problem
+from federation_ai.core.micros import TimestampError, parse_timestamp
 from federation_ai.core.shape import INT_MAX, shape_problem
-from federation_ai.core.timeutil import TimestampError, parse_timestamp
 
 MAX_PIN_MINUTES = 525_600  # a year: the longest operator pin
 

@@ -12,10 +12,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.timeutil import US_PER_DAY, day_of
+from federation_ai.core.micros import US_PER_DAY, day_of
 
 if TYPE_CHECKING:
-    from federation_ai.core.config import MetricsConfig
+    from federation_ai.core.core_config import MetricsConfig
 
 
 @dataclass(slots=True)

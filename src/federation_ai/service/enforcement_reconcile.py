@@ -13,8 +13,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.adapters.base import ENFORCEMENT, outbox_kind, policy_update
-from federation_ai.adapters.enforcement import RedisEnforcement, compare
+from federation_ai.adapters.backend_halt_keys import RedisEnforcement, compare
+from federation_ai.adapters.contracts import ENFORCEMENT, outbox_kind, policy_update
 from federation_ai.core import policy_view
 from federation_ai.store import Batch, OutboxRow
 

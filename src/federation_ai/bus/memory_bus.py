@@ -11,7 +11,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.bus._consumer import Batches, ConsumerCore
-from federation_ai.bus.base import (
+from federation_ai.bus.contract import (
     DECISION_STREAM,
     DEFAULT_CLAIM_IDLE_MS,
     DEFAULT_DEDUP_TTL_MS,

@@ -25,8 +25,8 @@ from federation_ai.core import (
     step,
 )
 from federation_ai.core.early_warnings import WarningsConfig, WarningState, evaluate
+from federation_ai.core.micros import format_timestamp
 from federation_ai.core.step import PROCESSED
-from federation_ai.core.timeutil import format_timestamp
 from federation_ai.core.view import policy_view
 from federation_ai.core.vocabulary import SNAPSHOT
 from federation_ai.replay.report_files import REPORT_OUTPUTS, write_report

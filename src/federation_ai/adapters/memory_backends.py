@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from federation_ai.adapters.base import AdapterError, AdapterKind
+from federation_ai.adapters.contracts import AdapterError, AdapterKind
 
 
 class MemoryBackend:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.store.models import EVENT_OUTCOMES, Batch, EventRow
-from federation_ai.store.timeutil import format_utc, to_utc
+from federation_ai.store.rfc3339 import format_utc, to_utc
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -39,7 +39,7 @@ AI_ENGINE = AdapterKind(
     ("model_weights", "active_strategies", "active_symbols"),
 )
 ESS = AdapterKind("ess", (DecisionType.ESS_POLICY,), ("ess",))
-# The backend's own halt keys and policy hash (interop profile; adapters/enforcement.py)
+# The backend's own halt keys and policy hash (interop profile; adapters/backend_halt_keys.py)
 ENFORCEMENT = AdapterKind(
     "enforcement", POLICY_STORE.decision_types, POLICY_STORE.fields, names_freeze=True
 )

@@ -17,23 +17,23 @@ from typing import TYPE_CHECKING, Any, Protocol
 import structlog
 
 from federation_ai.bus import envelope_to_event_dict
-from federation_ai.bus.base import DEFAULT_MAX_MESSAGE_BYTES
+from federation_ai.bus.contract import DEFAULT_MAX_MESSAGE_BYTES
 from federation_ai.bus.envelope import bounded_reason, oversized
 from federation_ai.core import OUT_OF_ORDER, Event, InvalidEvent, parse_event
-from federation_ai.core.clock import ahead_of
-from federation_ai.service.clock import wall_clock
+from federation_ai.core.account_clock import ahead_of
 from federation_ai.service.faults import describe_error
 from federation_ai.service.health import Dependency, HealthBoard, Operation
 from federation_ai.service.pipeline import AccountLimitError
+from federation_ai.service.wall_clock import wall_clock
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from contextlib import AbstractAsyncContextManager
 
     from federation_ai.bus import BusMessage, EventBus, Outgoing
-    from federation_ai.service.clock import Clock
-    from federation_ai.service.metrics import ServiceMetrics
     from federation_ai.service.pipeline import Pipeline
+    from federation_ai.service.prometheus_metrics import ServiceMetrics
+    from federation_ai.service.wall_clock import Clock
 
     Translate = Callable[[BusMessage], BusMessage]
 

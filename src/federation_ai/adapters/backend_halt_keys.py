@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError, ResponseError
 
-from federation_ai.adapters.base import AdapterError
+from federation_ai.adapters.contracts import AdapterError
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-    from federation_ai.adapters.base import AdapterKind
-    from federation_ai.interop.config import InteropConfig
+    from federation_ai.adapters.contracts import AdapterKind
+    from federation_ai.interop.interop_settings import InteropConfig
 
 REASON_PREFIX = "federation-ai"
 # KEYS[1] policy hash, KEYS[2] reason key, KEYS[3..] halt keys.

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from federation_ai.core.timeutil import parse_timestamp
-from federation_ai.replay.runner import replay
+from federation_ai.core.micros import parse_timestamp
+from federation_ai.replay.replay_run import replay
 from federation_ai.replay.sources import equity_from_trades, open_source
 from federation_ai.settings import load_settings
 from federation_ai.whatif.compare_html import render_compare
@@ -22,7 +22,7 @@ from federation_ai.whatif.diff import changed_kpis, diff_decisions, kpi_deltas
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from federation_ai.replay.runner import ReplayStats
+    from federation_ai.replay.replay_run import ReplayStats
 
 COMPARE_OUTPUTS: Final = ("compare.json", "compare.html")
 MAX_CURVE_POINTS: Final = 4000

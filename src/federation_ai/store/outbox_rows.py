@@ -14,7 +14,7 @@ from sqlalchemy import RowMapping, delete, func, select, update
 from federation_ai.store import schema
 from federation_ai.store.engine import write_transaction
 from federation_ai.store.models import OutboxItem, OutboxRow
-from federation_ai.store.timeutil import to_utc
+from federation_ai.store.rfc3339 import to_utc
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

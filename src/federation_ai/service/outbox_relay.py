@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
     from contextlib import AbstractAsyncContextManager
 
-    from federation_ai.adapters.base import Adapter
+    from federation_ai.adapters.contracts import Adapter
     from federation_ai.bus import EventBus
-    from federation_ai.service.metrics import ServiceMetrics
+    from federation_ai.service.prometheus_metrics import ServiceMetrics
     from federation_ai.store import OutboxItem, Store
 
 log = structlog.get_logger("federation_ai.outbox")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from federation_ai.core.config import ConfigError
+from federation_ai.core.core_config import ConfigError
 from federation_ai.core.vocabulary import ESS_LEVELS
 
 QUANTUM_TRADER = "quantum_trader"

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from federation_ai.core.codec import InvalidEvent
+from federation_ai.core.event_codec import InvalidEvent
+from federation_ai.core.micros import US_PER_SECOND, clamp_ts, day_of, format_timestamp
 from federation_ai.core.state import Pin
-from federation_ai.core.timeutil import US_PER_SECOND, clamp_ts, day_of, format_timestamp
 
 if TYPE_CHECKING:
-    from federation_ai.core.codec import Event
+    from federation_ai.core.event_codec import Event
     from federation_ai.core.state import AccountState
 
 
