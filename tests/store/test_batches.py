@@ -303,3 +303,15 @@ async def test_concurrent_writers_all_commit_in_one_sequence(store: Store, open_
             break
         cursor = page.next_cursor
     assert seen == list(reversed(stored))
+
+
+async def test_a_state_comes_back_with_its_keys_in_the_order_written(store: Store) -> None:
+    # The core reads some of a state's dicts in order (open research tasks in the order
+    # filed); a store that sorts keys (JSONB does, by length) would restore another policy.
+    tasks = {"rebalance-weights": 1, "a": 2, "check-drift-of-model": 3, "bb": 4}
+    state = {"zeta": 1, "open_research_tasks": tasks, "a": {"long-key": 1, "k": 2}}
+    await store.commit_batch(Batch(events=[event("e-1")], states={"default": state}))
+    restored = (await store.load_states())["default"]
+    assert list(restored) == list(state)
+    assert list(restored["open_research_tasks"]) == list(tasks)
+    assert list(restored["a"]) == ["long-key", "k"]

@@ -58,7 +58,7 @@ _TABLES: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
     "federation_state": (
         (
             ("account_id", "text"),
-            ("state", "jsonb"),
+            ("state", "json"),  # keeps key order: schema.ordered_json_type
             ("last_event_id", "text"),
             ("updated_at", "timestamptz"),
         ),

@@ -75,6 +75,16 @@ def json_type() -> TypeEngine[Any]:
     return JSON().with_variant(JSONB(), "postgresql")
 
 
+def ordered_json_type() -> TypeEngine[Any]:
+    """JSON text on both: PostgreSQL's ``json`` keeps an object's keys in their order.
+
+    An account's state holds dicts whose order the core reads (the open research tasks
+    in the order they were filed): JSONB would hand them back sorted by key length, and
+    a restarted service would publish a different policy than the one it stopped with.
+    """
+    return JSON()
+
+
 def _seq_type() -> TypeEngine[int]:
     # SQLite only auto-assigns an INTEGER PRIMARY KEY (the rowid alias).
     return BigInteger().with_variant(Integer(), "sqlite")
@@ -133,7 +143,7 @@ states = Table(
     "federation_state",
     metadata,
     Column("account_id", String, primary_key=True),
-    Column("state", json_type(), nullable=False),
+    Column("state", ordered_json_type(), nullable=False),
     Column("last_event_id", String, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
