@@ -8,32 +8,18 @@ Redis the redis cases are skipped, except under ``CI=true`` where they fail.
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from tests.conftest import REDIS_URL, connect_redis, delete_namespace, new_namespace
 
 from federation_ai.bus import BusMessage, InMemoryBroker, InMemoryBus, RedisStreamsBus, stream_key
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
-
-async def connect_redis() -> Redis:
-    client = Redis.from_url(REDIS_URL, decode_responses=True)
-    try:
-        await client.ping()
-    except (RedisError, OSError) as exc:
-        await client.aclose()
-        reason = f"Redis not reachable at {REDIS_URL} ({exc}); start redis-server or set REDIS_URL"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (required when CI=true)")
-        pytest.skip(reason)
-    return client
-
+__all__ = ["REDIS_URL", "Backend", "Drain"]
 
 class Backend:
     """Makes buses that share one backend: several consumers, or a restarted process."""
@@ -41,7 +27,7 @@ class Backend:
     def __init__(self, name: str, redis: Redis | None = None) -> None:
         self.name = name
         self.redis = redis
-        self.namespace = f"test-bus-{uuid.uuid4().hex[:12]}:"
+        self.namespace = new_namespace("test-bus")
         self.broker = InMemoryBroker()
         self.buses: list[Any] = []
 
@@ -70,9 +56,7 @@ class Backend:
         for bus in self.buses:
             await bus.close()
         if self.redis is not None:
-            keys = [k async for k in self.redis.scan_iter(match=f"{self.namespace}*")]
-            if keys:
-                await self.redis.delete(*keys)
+            await delete_namespace(self.redis, self.namespace)
             await self.redis.aclose()
 
 

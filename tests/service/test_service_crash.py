@@ -119,8 +119,8 @@ def _stored_events(pg_url: str) -> int:
     return asyncio.run(count())
 
 
-def test_sigkill_and_restart_decides_every_event_exactly_once(tmp_path, pg, namespace):
-    pg_url = pg.create()
+def test_sigkill_and_restart_decides_every_event_exactly_once(tmp_path, pg_databases, namespace):
+    pg_url = pg_databases.create()
     subprocess.run([sys.executable, "-m", "federation_ai.cli.main", "db", "upgrade", "--db", pg_url],
                    check=True, capture_output=True)
     events = make_events()

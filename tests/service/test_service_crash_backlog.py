@@ -128,8 +128,8 @@ def _drain(namespace: str, pg_url: str, tmp_path: Path, client: SyncRedis, total
         proc.wait(timeout=30)
 
 
-def test_sigkills_while_a_tight_loop_backlog_drains_reject_no_event(tmp_path, pg, namespace):
-    pg_url = pg.create()
+def test_sigkills_while_a_tight_loop_backlog_drains_reject_no_event(tmp_path, pg_databases, namespace):
+    pg_url = pg_databases.create()
     subprocess.run([sys.executable, "-m", "federation_ai.cli.main", "db", "upgrade", "--db", pg_url],
                    check=True, capture_output=True)
     events = make_backlog()

@@ -333,8 +333,8 @@ async def _assert_exactly_once(pg_url: str, redis: Redis, namespace: str,
     assert published == applied
 
 
-async def test_outages_keep_health_honest_and_lose_nothing(tmp_path, pg, namespace, redis):
-    pg_url = pg.create()
+async def test_outages_keep_health_honest_and_lose_nothing(tmp_path, pg_databases, namespace, redis):
+    pg_url = pg_databases.create()
     total_s = 4 + len(DRILLS) * (OUTAGE_S + 3)
     events = make_events(int(RATE * total_s) + RATE)
     async with _rig(tmp_path, pg_url, namespace) as rig:
