@@ -211,13 +211,14 @@ class Leg:
         service.setdefault("db_url", self.db_url)
         return load_settings(environ={}, overrides=merged)
 
-    def bus(self, consumer: str = "svc", settings: Settings | None = None, **kw: Any) -> Bus:
+    def bus(self, consumer: str | None = None, settings: Settings | None = None, **kw: Any) -> Bus:
         """A new consumer on the leg's bus (the same streams every time), configured from
-        ``settings`` as the service configures the bus it makes itself."""
-        if settings is not None:
-            cfg = settings.service
-            kw = {"claim_idle_ms": cfg.claim_idle_ms, "merge_lateness_ms": cfg.merge_lateness_ms,
-                  "maxlen": cfg.output_maxlen, "max_message_bytes": cfg.max_message_bytes, **kw}
+        ``settings`` (default: the leg's) as the service configures the bus it makes;
+        ``consumer`` defaults to the service's consumer name, as a restart would use."""
+        cfg = (settings or self.settings()).service
+        kw = {"claim_idle_ms": cfg.claim_idle_ms, "merge_lateness_ms": cfg.merge_lateness_ms,
+              "maxlen": cfg.output_maxlen, "max_message_bytes": cfg.max_message_bytes, **kw}
+        consumer = consumer or cfg.consumer_name
         bus: Bus
         if self.redis is None:
             bus = InMemoryBus(consumer, broker=self.broker, namespace=self.namespace, **kw)
@@ -237,7 +238,7 @@ class Leg:
         """A service (not started) on the leg's store and bus; ``bus`` may wrap ``self.bus()``."""
         settings = self.settings(overrides)
         if bus is None:
-            bus = self.bus(settings.service.consumer_name, settings)
+            bus = self.bus(settings=settings)
         return await build_service(settings, bus=bus, namespace=self.namespace, clock=clock, **kw)
 
     async def produce(self, envelopes: Iterable[tuple[str, Mapping[str, str]]]) -> None:

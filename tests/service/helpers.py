@@ -1,9 +1,14 @@
-"""Shared helpers: a clean in-process replay and seed-envelope encoding."""
+"""Shared helpers: a clean in-process replay, seed-envelope encoding, bus faults, waiting."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
 
 from federation_ai.bus import InMemoryBus
 from federation_ai.core import FederationState, parse_event, step
@@ -74,3 +79,59 @@ class SwitchableBus(InMemoryBus):
 
     async def ping(self):
         self._check()
+
+
+REFUSED = "Error 111 connecting to 127.0.0.1:6379. Connection refused."
+
+
+class BusFaults:
+    """The service's bus port in front of any real bus, with faults switched by hand.
+
+    A method named in ``failing`` raises as a bus that is gone would; one named in
+    ``dropping`` does nothing (an ack that never reached the bus: the process died).
+    What rides along a ``fetch`` (acks, decisions to publish) is treated alike: the
+    acks are dropped, and a read that would publish fails. ``refused`` counts the
+    calls that failed, so a test can wait for the service to have tried."""
+
+    def __init__(self, bus: Any) -> None:
+        self.bus = bus
+        self.failing: set[str] = set()
+        self.dropping: set[str] = set()
+        self.refused: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.bus, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+
+        async def call(*args: Any, **kw: Any) -> Any:
+            if name == "fetch":
+                if "ack" in self.dropping:
+                    kw["ack"] = ()
+                if "publish_decisions" in self.failing and kw.get("publish") is not None:
+                    self.refused["fetch"] = self.refused.get("fetch", 0) + 1
+                    raise ConnectionError(REFUSED)
+            if name in self.failing:
+                self.refused[name] = self.refused.get(name, 0) + 1
+                raise ConnectionError(REFUSED)
+            if name in self.dropping:
+                return None
+            return await attr(*args, **kw)
+
+        return call
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
+    """Wait until ``check()`` holds (a bound on a loaded machine, never a timing claim)."""
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.01)
+
+
+def ids(decisions: list[dict[str, Any]]) -> list[str]:
+    return [d["decision_id"] for d in decisions]
+
+
+def applied_ids(events: list[dict[str, Any]]) -> list[str]:
+    """The decisions a clean run publishes, in commit order."""
+    return [d["decision_id"] for d in clean_replay(events) if d["status"] == "applied"]

@@ -79,7 +79,7 @@ async def test_invalid_event_raises_and_stores_nothing(service):
     assert await _count(service.store, schema.events) == 1
 
 
-class PolicyNotRestored(AssertionError):
+class PolicyNotRestoredError(AssertionError):
     """The policy read back after a restart differs from the one before it."""
 
 
@@ -90,7 +90,7 @@ async def test_recovery_from_the_same_store(leg, request):
         # length, not in insertion order, so the restored policy lists them differently.
         # Only that last comparison may fail: every other assertion still counts.
         request.applymarker(pytest.mark.xfail(
-            strict=True, raises=PolicyNotRestored,
+            strict=True, raises=PolicyNotRestoredError,
             reason="open_research_tasks order is not kept by JSONB"))
     events = load_events()
     first = await leg.build()
@@ -113,7 +113,7 @@ async def test_recovery_from_the_same_store(leg, request):
     finally:
         await second.stop()
     if restored != policy:
-        raise PolicyNotRestored(f"restored {restored!r}\n  before {policy!r}")
+        raise PolicyNotRestoredError(f"restored {restored!r}\n  before {policy!r}")
 
 
 async def test_subscribers_see_every_committed_decision(service):

@@ -14,7 +14,6 @@ from federation_ai.core import CoreConfig, parse_event
 from federation_ai.service.entry_order import accepted_in_entry_order, entry_order
 from federation_ai.service.verify import verify
 
-
 TRADE = "trade.closed"
 SNAP = "portfolio.snapshot_updated"
 
