@@ -8,12 +8,13 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Sequence
 
 from federation_ai.bus import InMemoryBus
 from federation_ai.core import FederationState, parse_event, step
 from federation_ai.core.core_config import CoreConfig
 from federation_ai.core.micros import format_timestamp, parse_timestamp
+from federation_ai.service.demo import DemoFeed
 
 
 def clean_replay(events: list[dict[str, Any]], config: CoreConfig | None = None) -> list[dict[str, Any]]:
@@ -135,3 +136,26 @@ def ids(decisions: list[dict[str, Any]]) -> list[str]:
 def applied_ids(events: list[dict[str, Any]]) -> list[str]:
     """The decisions a clean run publishes, in commit order."""
     return [d["decision_id"] for d in clean_replay(events) if d["status"] == "applied"]
+
+
+START_US = 1_717_200_000_000_000  # 2024-06-01T00:00:00Z
+
+
+def demo_events(
+    accounts: Sequence[str], per_account: int, *, seed: int, digits: int = 5, total: int | None = None
+) -> list[dict[str, Any]]:
+    """Several accounts of the demo feed (seeds ``seed``, ``seed + 1``, ...), at least
+    ``per_account`` events each, merged by time: a realistic mix of every input."""
+    items = []
+    for n, account in enumerate(accounts):
+        feed, count = DemoFeed(START_US, seed=seed + n, account_id=account), 0
+        while count < per_account:
+            for event_type, payload, ts in feed.next_tick():
+                items.append((ts, account, count, event_type, payload))
+                count += 1
+    items.sort()
+    return [
+        {"event_type": et, "event_id": f"{acct}-{i:0{digits}d}", "account_id": acct,
+         "timestamp": format_timestamp(ts), "payload": payload}
+        for ts, acct, i, et, payload in items[:total]
+    ]
