@@ -19,9 +19,11 @@ pins the leg by overriding ``leg_name`` (see tests/api/conftest.py).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import secrets
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -196,8 +198,10 @@ class Leg:
         self.redis = redis
         self.db_url = db_url
         self.namespace = new_namespace("test-leg")
-        self.broker = InMemoryBroker()
+        ms = itertools.count(1_700_000_000_000)  # entries written one millisecond apart
+        self.broker = InMemoryBroker(wall_clock=lambda: next(ms) / 1000)
         self._entries = 0
+        self._base_ms = int(time.time() * 1000)
         self._buses: list[Bus] = []
 
     @property
@@ -242,16 +246,16 @@ class Leg:
         return await build_service(settings, bus=bus, namespace=self.namespace, clock=clock, **kw)
 
     async def produce(self, envelopes: Iterable[tuple[str, Mapping[str, str]]]) -> None:
-        """XADD input entries (event type, fields) with ids one millisecond apart, as a
-        producer writing in order does (ids decide the merge of the input streams)."""
+        """XADD input entries (event type, fields) one millisecond apart, as a producer
+        writing in order does (entry ids decide the merge of the input streams)."""
         for event_type, fields in envelopes:
-            self._entries += 1
-            entry_id = f"{1_700_000_000_000 + self._entries}-0"
             key = self.namespace + stream_key(event_type)
             if self.redis is None:
-                self.broker.add(key, fields, entry_id=entry_id)
-            else:
-                await self.redis.xadd(key, dict(fields), id=entry_id)  # type: ignore[arg-type]
+                self.broker.add(key, fields)  # the broker's clock: a millisecond an entry
+                continue
+            self._entries += 1
+            entry_id = f"{self._base_ms + self._entries}-0"
+            await self.redis.xadd(key, dict(fields), id=entry_id)  # type: ignore[arg-type]
 
     async def _read(self, stream: str) -> list[dict[str, str]]:
         key = self.namespace + stream

@@ -122,11 +122,22 @@ class BusFaults:
         return call
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
-    """Wait until ``check()`` holds (a bound on a loaded machine, never a timing claim)."""
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.01)
+async def eventually(
+    check: Callable[[], bool | Awaitable[bool]], what: str = "", timeout: float = 20.0
+) -> None:
+    """Wait until ``check()`` (plain or awaitable) holds; ``timeout`` bounds a loaded
+    machine and is never a timing claim. Fails naming ``what`` if it never does."""
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                held = check()
+                if inspect.isawaitable(held):
+                    held = await held
+                if held:
+                    return
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"never: {what or check}") from None
 
 
 def ids(decisions: list[dict[str, Any]]) -> list[str]:

@@ -13,7 +13,7 @@ from federation_ai.service import build_service
 from federation_ai.service.health import Dependency, Operation
 
 from .conftest import load_events, settings_for
-from .helpers import SwitchableBus
+from .helpers import SwitchableBus, eventually
 
 
 @pytest.fixture
@@ -22,15 +22,6 @@ async def bus_service(tmp_path):
     svc = await build_service(settings_for(tmp_path, health_probe_s=0.05), bus=bus)
     yield svc, bus
     await svc.stop()
-
-
-async def _until(predicate, what: str, timeout: float = 10.0) -> None:
-    try:
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"never: {what}") from None
 
 
 async def test_bus_figures_are_marked_stale_with_their_age_during_an_outage(bus_service):
@@ -59,14 +50,14 @@ async def test_health_and_errors_follow_the_bus_and_recover_at_once(bus_service)
     assert svc.health_summary()["status"] == "ok"
     with capture_logs() as logs:
         bus.down = True
-        await _until(lambda: svc.health_summary()["status"] == "degraded", "degraded")
+        await eventually(lambda: svc.health_summary()["status"] == "degraded", "degraded")
         await asyncio.sleep(1.0)  # the consumer, the relay and the probe keep trying
         error = svc.status()["bus"]["last_error"]
         assert error["error"].startswith("ConnectionError: Error 111")
         assert error["at"]
         assert "bus: consume failing (unreachable)" in " ".join(svc.health_summary()["reasons"])
         bus.down = False
-        await _until(lambda: svc.health_summary()["status"] == "ok", "ok again")
+        await eventually(lambda: svc.health_summary()["status"] == "ok", "ok again")
     assert svc.status()["bus"]["last_error"] is None
     warnings = [e for e in logs if e["log_level"] == "warning"]
     assert [e["event"] for e in warnings] == ["dependency_failing"], warnings
@@ -107,7 +98,7 @@ async def test_the_consumer_never_waits_longer_than_retry_max_s(tmp_path):
     bus.down = True
     await svc.start()
     try:
-        await _until(lambda: len(waits) >= 12, "retries")
+        await eventually(lambda: len(waits) >= 12, "retries")
     finally:
         await svc.stop()
     assert max(waits) == pytest.approx(0.3)
