@@ -24,6 +24,16 @@ async def bus_service(tmp_path):
     await svc.stop()
 
 
+async def _committed_then_bus_down(bus_service):
+    """Five events committed over HTTP (no background tasks), then the bus goes away."""
+    svc, bus = bus_service
+    await svc.pipeline.load()
+    for envelope in load_events()[:5]:
+        await svc.ingest(envelope)
+    bus.down = True
+    return svc, bus
+
+
 async def test_bus_figures_are_marked_stale_with_their_age_during_an_outage(bus_service):
     svc, bus = bus_service
     await svc.refresh_figures()
@@ -65,11 +75,7 @@ async def test_health_and_errors_follow_the_bus_and_recover_at_once(bus_service)
 
 
 async def test_the_relay_does_not_log_every_failed_round(bus_service):
-    svc, bus = bus_service
-    await svc.pipeline.load()
-    for envelope in load_events()[:5]:
-        await svc.ingest(envelope)
-    bus.down = True
+    svc, bus = await _committed_then_bus_down(bus_service)
     with capture_logs() as logs:
         await svc.relay.flush_fast()
         for _ in range(30):  # three seconds of relay rounds
@@ -106,11 +112,7 @@ async def test_the_consumer_never_waits_longer_than_retry_max_s(tmp_path):
 
 
 async def test_publishing_resumes_as_soon_as_the_bus_answers_again(bus_service):
-    svc, bus = bus_service
-    await svc.pipeline.load()
-    for envelope in load_events()[:5]:
-        await svc.ingest(envelope)
-    bus.down = True
+    svc, bus = await _committed_then_bus_down(bus_service)
     await svc.relay.flush_fast()
     past_grace = datetime.now(UTC) + timedelta(seconds=3)
     svc.relay.clock = lambda: past_grace

@@ -59,6 +59,15 @@ async def _stored(svc) -> list[dict[str, Any]]:
     return [d async for d in svc.store.iter_decisions()]
 
 
+async def _started_on_a_file(tmp_path: Path) -> tuple[Any, InMemoryBus, list[Path]]:
+    """A started service on a SQLite file in ``tmp_path``; the files that hold its data."""
+    bus = _bus()
+    svc = await build_service(settings_for(tmp_path), bus=bus)
+    db = tmp_path / "federation.db"
+    await svc.start()
+    return svc, bus, [db, db.with_name(db.name + "-wal")]
+
+
 def _failing_lines(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in logs if e["event"] == "dependency_failing" and e["dependency"] == "store"]
 
@@ -66,11 +75,7 @@ def _failing_lines(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def test_a_file_that_turns_read_only_degrades_health_with_one_line(tmp_path):
     events = load_events()
     half = len(events) // 2
-    bus = _bus()
-    svc = await build_service(settings_for(tmp_path), bus=bus)
-    db = tmp_path / "federation.db"
-    files = [db, db.with_name(db.name + "-wal")]
-    await svc.start()
+    svc, bus, files = await _started_on_a_file(tmp_path)
     try:
         with capture_logs() as logs:
             await _publish(bus, events[:half])
@@ -89,7 +94,7 @@ async def test_a_file_that_turns_read_only_degrades_health_with_one_line(tmp_pat
             await asyncio.sleep(1.0)  # retries go on: still one line
             lines = _failing_lines(logs)
             assert len(lines) == 1, [(e["event"], e["operation"], e.get("error")) for e in logs if "dependency" in e]
-            assert lines[0]["location"] == str(db)
+            assert lines[0]["location"] == str(files[0])
             assert lines[0]["operation"] == "commit"
             set_read_only(files, False)
             await eventually(lambda: svc.health_summary()["status"] == "ok", "ok again")
@@ -179,11 +184,7 @@ async def test_serve_on_a_read_only_file_prints_one_line_and_exits_non_zero(tmp_
 
 async def test_the_bus_stream_keeps_what_the_store_could_not_take(tmp_path):
     """While the file is read-only the events wait on the bus, unacknowledged."""
-    bus = _bus()
-    svc = await build_service(settings_for(tmp_path), bus=bus)
-    db = tmp_path / "federation.db"
-    files = [db, db.with_name(db.name + "-wal")]
-    await svc.start()
+    svc, bus, files = await _started_on_a_file(tmp_path)
     try:
         set_read_only(files, True)
         await svc.store.engine.dispose()
