@@ -189,6 +189,15 @@ async def namespace(redis: Redis) -> AsyncIterator[str]:
     await delete_namespace(redis, ns)
 
 
+def bus_on(
+    redis: Redis | None, broker: InMemoryBroker, consumer: str, namespace: str, **kw: Any
+) -> Bus:
+    """A consumer on Redis when ``redis`` is given, else on the in-process ``broker``."""
+    if redis is None:
+        return InMemoryBus(consumer, broker=broker, namespace=namespace, **kw)
+    return RedisStreamsBus(consumer, client=redis, namespace=namespace, **kw)
+
+
 class Leg:
     """One backend pair of the service: makes its services, buses and reads its streams."""
 
@@ -222,12 +231,7 @@ class Leg:
         cfg = (settings or self.settings()).service
         kw = {"claim_idle_ms": cfg.claim_idle_ms, "merge_lateness_ms": cfg.merge_lateness_ms,
               "maxlen": cfg.output_maxlen, "max_message_bytes": cfg.max_message_bytes, **kw}
-        consumer = consumer or cfg.consumer_name
-        bus: Bus
-        if self.redis is None:
-            bus = InMemoryBus(consumer, broker=self.broker, namespace=self.namespace, **kw)
-        else:
-            bus = RedisStreamsBus(consumer, client=self.redis, namespace=self.namespace, **kw)
+        bus = bus_on(self.redis, self.broker, consumer or cfg.consumer_name, self.namespace, **kw)
         self._buses.append(bus)
         return bus
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.conftest import REDIS_URL, connect_redis, delete_namespace, new_namespace
+from tests.conftest import REDIS_URL, bus_on, connect_redis, delete_namespace, new_namespace
 
 from federation_ai.bus import BusMessage, InMemoryBroker, InMemoryBus, RedisStreamsBus, stream_key
 
@@ -32,11 +32,7 @@ class Backend:
         self.buses: list[Any] = []
 
     def make(self, consumer: str = "c1", **kw: Any) -> InMemoryBus | RedisStreamsBus:
-        bus: InMemoryBus | RedisStreamsBus
-        if self.redis is None:
-            bus = InMemoryBus(consumer, broker=self.broker, namespace=self.namespace, **kw)
-        else:
-            bus = RedisStreamsBus(consumer, client=self.redis, namespace=self.namespace, **kw)
+        bus = bus_on(self.redis, self.broker, consumer, self.namespace, **kw)
         self.buses.append(bus)
         return bus
 

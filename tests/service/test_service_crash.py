@@ -102,10 +102,16 @@ def _stored_events(pg_url: str) -> int:
     return asyncio.run(count())
 
 
-def test_sigkill_and_restart_decides_every_event_exactly_once(tmp_path, pg_databases, namespace):
+def migrated_database(pg_databases) -> str:
+    """A new PostgreSQL database, migrated as an operator does (`federation db upgrade`)."""
     pg_url = pg_databases.create()
     subprocess.run([sys.executable, "-m", "federation_ai.cli.main", "db", "upgrade", "--db", pg_url],
                    check=True, capture_output=True)
+    return pg_url
+
+
+def test_sigkill_and_restart_decides_every_event_exactly_once(tmp_path, pg_databases, namespace):
+    pg_url = migrated_database(pg_databases)
     events = make_events()
     client = SyncRedis.from_url(REDIS_URL, decode_responses=True)
     rng = random.Random(20240601)

@@ -14,8 +14,6 @@ import asyncio
 import json
 import random
 import signal
-import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -30,7 +28,7 @@ from federation_ai.store import Store, schema
 
 from .conftest import REDIS_URL
 from .helpers import clean_replay, comparable, demo_events, seed_fields
-from .test_service_crash import _serve, _wait_started
+from .test_service_crash import _serve, _wait_started, migrated_database
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -115,9 +113,7 @@ def _drain(namespace: str, pg_url: str, tmp_path: Path, client: SyncRedis, total
 
 
 def test_sigkills_while_a_tight_loop_backlog_drains_reject_no_event(tmp_path, pg_databases, namespace):
-    pg_url = pg_databases.create()
-    subprocess.run([sys.executable, "-m", "federation_ai.cli.main", "db", "upgrade", "--db", pg_url],
-                   check=True, capture_output=True)
+    pg_url = migrated_database(pg_databases)
     events = make_backlog()
     client = SyncRedis.from_url(REDIS_URL, decode_responses=True)
     for start in range(0, len(events), 1000):  # back to back, entry ids by Redis ("*")
