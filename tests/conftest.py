@@ -189,29 +189,45 @@ async def namespace(redis: Redis) -> AsyncIterator[str]:
     await delete_namespace(redis, ns)
 
 
-def bus_on(
-    redis: Redis | None, broker: InMemoryBroker, consumer: str, namespace: str, **kw: Any
-) -> Bus:
-    """A consumer on Redis when ``redis`` is given, else on the in-process ``broker``."""
-    if redis is None:
-        return InMemoryBus(consumer, broker=broker, namespace=namespace, **kw)
-    return RedisStreamsBus(consumer, client=redis, namespace=namespace, **kw)
+class BusBackend:
+    """Buses on one backend, Redis when ``redis`` is given, else an in-process broker,
+    under one random key prefix: several consumers, or a restarted process."""
+
+    def __init__(self, redis: Redis | None, prefix: str, broker: InMemoryBroker | None = None) -> None:
+        self.redis = redis
+        self.namespace = new_namespace(prefix)
+        self.broker = broker if broker is not None else InMemoryBroker()
+        self.buses: list[Bus] = []
+
+    def make(self, consumer: str, **kw: Any) -> Bus:
+        bus: Bus
+        if self.redis is None:
+            bus = InMemoryBus(consumer, broker=self.broker, namespace=self.namespace, **kw)
+        else:
+            bus = RedisStreamsBus(consumer, client=self.redis, namespace=self.namespace, **kw)
+        self.buses.append(bus)
+        return bus
+
+    async def cleanup(self) -> None:
+        """Close the buses, delete the prefix's keys, close the Redis client."""
+        for bus in self.buses:
+            await bus.close()
+        if self.redis is not None:
+            await delete_namespace(self.redis, self.namespace)
+            await self.redis.aclose()
 
 
-class Leg:
+class Leg(BusBackend):
     """One backend pair of the service: makes its services, buses and reads its streams."""
 
     def __init__(self, name: str, data_dir: Path, redis: Redis | None, db_url: str) -> None:
+        ms = itertools.count(1_700_000_000_000)  # entries written one millisecond apart
+        super().__init__(redis, "test-leg", InMemoryBroker(wall_clock=lambda: next(ms) / 1000))
         self.name = name
         self.data_dir = data_dir
-        self.redis = redis
         self.db_url = db_url
-        self.namespace = new_namespace("test-leg")
-        ms = itertools.count(1_700_000_000_000)  # entries written one millisecond apart
-        self.broker = InMemoryBroker(wall_clock=lambda: next(ms) / 1000)
         self._entries = 0
         self._base_ms = int(time.time() * 1000)
-        self._buses: list[Bus] = []
 
     @property
     def on_redis(self) -> bool:
@@ -231,9 +247,7 @@ class Leg:
         cfg = (settings or self.settings()).service
         kw = {"claim_idle_ms": cfg.claim_idle_ms, "merge_lateness_ms": cfg.merge_lateness_ms,
               "maxlen": cfg.output_maxlen, "max_message_bytes": cfg.max_message_bytes, **kw}
-        bus = bus_on(self.redis, self.broker, consumer or cfg.consumer_name, self.namespace, **kw)
-        self._buses.append(bus)
-        return bus
+        return self.make(consumer or cfg.consumer_name, **kw)
 
     async def build(
         self,
@@ -273,13 +287,6 @@ class Leg:
 
     async def dead_letters(self, event_type: str) -> list[dict[str, str]]:
         return await self._read(dlq_key(event_type))
-
-    async def cleanup(self) -> None:
-        for bus in self._buses:
-            await bus.close()
-        if self.redis is not None:
-            await delete_namespace(self.redis, self.namespace)
-            await self.redis.aclose()
 
 
 async def _empty_tables(url: str) -> None:

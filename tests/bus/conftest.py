@@ -12,29 +12,25 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.conftest import REDIS_URL, bus_on, connect_redis, delete_namespace, new_namespace
+from tests.conftest import REDIS_URL, BusBackend, connect_redis
 
-from federation_ai.bus import BusMessage, InMemoryBroker, InMemoryBus, RedisStreamsBus, stream_key
+from federation_ai.bus import BusMessage, InMemoryBus, RedisStreamsBus, stream_key
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 __all__ = ["REDIS_URL", "Backend", "Drain"]
 
-class Backend:
+
+class Backend(BusBackend):
     """Makes buses that share one backend: several consumers, or a restarted process."""
 
     def __init__(self, name: str, redis: Redis | None = None) -> None:
+        super().__init__(redis, "test-bus")
         self.name = name
-        self.redis = redis
-        self.namespace = new_namespace("test-bus")
-        self.broker = InMemoryBroker()
-        self.buses: list[Any] = []
 
     def make(self, consumer: str = "c1", **kw: Any) -> InMemoryBus | RedisStreamsBus:
-        bus = bus_on(self.redis, self.broker, consumer, self.namespace, **kw)
-        self.buses.append(bus)
-        return bus
+        return super().make(consumer, **kw)
 
     async def started(self, consumer: str = "c1", **kw: Any) -> InMemoryBus | RedisStreamsBus:
         bus = self.make(consumer, **kw)
@@ -47,13 +43,6 @@ class Backend:
         if self.redis is None:
             return self.broker.add(key, fields, entry_id=entry_id)
         return str(await self.redis.xadd(key, fields, id=entry_id))  # type: ignore[arg-type]
-
-    async def cleanup(self) -> None:
-        for bus in self.buses:
-            await bus.close()
-        if self.redis is not None:
-            await delete_namespace(self.redis, self.namespace)
-            await self.redis.aclose()
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
