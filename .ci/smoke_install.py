@@ -40,13 +40,8 @@ START_BOUND_S = 60.0  # serve answers /health within this
 DECISION_BOUND_S = 10.0  # the posted event's decision is in the audit trail within this
 STOP_BOUND_S = 20.0  # serve exits after SIGTERM within this
 POLL_S = 0.1
-EVENT = {
-    "event_type": "portfolio.snapshot_updated",
-    "event_id": "smoke-1",
-    "account_id": "smoke",
-    "timestamp": "2024-03-01T12:00:05Z",
-    "payload": {"total_equity": 10000.0, "net_flow": 0.0},
-}
+EVENTS_PATH = "/api/federation/events"
+SMOKE_IDS = {"event_id": "smoke-1", "account_id": "smoke"}
 
 
 class SmokeError(Exception):
@@ -125,20 +120,33 @@ def wait_for_health(proc: subprocess.Popen[bytes], base: str) -> None:
     raise SmokeError(f"/health did not answer within {START_BOUND_S:.0f} s")
 
 
+def documented_event(base: str) -> dict[str, object]:
+    """The example event of the served API documentation, under the smoke test's ids:
+    what a user copies from /docs is what the smoke test posts."""
+    status, spec = http("GET", f"{base}/openapi.json")
+    try:
+        body = spec["paths"][EVENTS_PATH]["post"]["requestBody"]  # type: ignore[index]
+        example = body["content"]["application/json"]["schema"]["examples"][0]
+    except (KeyError, IndexError, TypeError) as exc:
+        raise SmokeError(f"/openapi.json ({status}) documents no example event: {exc!r}") from exc
+    return {**example, **SMOKE_IDS}
+
+
 def post_and_read_back(base: str, key: str) -> str:
-    status, body = http("POST", f"{base}/api/federation/events", key, EVENT)
+    event = documented_event(base)
+    status, body = http("POST", f"{base}{EVENTS_PATH}", key, event)
     if status != 200 or not isinstance(body, dict):
         raise SmokeError(f"POST /api/federation/events: {status} {body!r}")
     if body.get("outcome") != "processed" or not body.get("decisions"):
         raise SmokeError(f"the event made no decision: {body!r}")
     wanted = {d["decision_id"] for d in body["decisions"]}
-    url = f"{base}/api/federation/decisions?account_id={EVENT['account_id']}&limit=500"
+    url = f"{base}/api/federation/decisions?account_id={event['account_id']}&limit=500"
     deadline = time.monotonic() + DECISION_BOUND_S
     while True:
         status, page = http("GET", url, key)
         if status != 200 or not isinstance(page, dict):
             raise SmokeError(f"GET /api/federation/decisions: {status} {page!r}")
-        found = {d["decision_id"] for d in page["items"] if d["event_id"] == EVENT["event_id"]}
+        found = {d["decision_id"] for d in page["items"] if d["event_id"] == event["event_id"]}
         if wanted <= found:
             return ", ".join(sorted(d["decision_type"] for d in body["decisions"]))
         if time.monotonic() > deadline:

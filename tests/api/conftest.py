@@ -1,20 +1,22 @@
+"""The HTTP API over the ``service`` of tests/conftest.py, on the embedded leg only: the
+routes are the same whatever the backends (the service's behaviour runs on both)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 from federation_ai.api import create_app
-from federation_ai.api.security import generate_key, hash_key
-from federation_ai.service import FederationService, build_service
-from federation_ai.settings import load_settings
+from tests.conftest import MEMORY_SQLITE, add_keys
 
 from .helpers import TestClock, at, snapshot
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from fastapi import FastAPI
+
+    from federation_ai.service import FederationService
 
 
 @dataclass
@@ -30,8 +32,8 @@ class Keys:
 
 
 @pytest.fixture
-def settings_overrides() -> dict[str, dict[str, Any]]:
-    return {}
+def leg_name() -> str:
+    return MEMORY_SQLITE
 
 
 @pytest.fixture
@@ -40,42 +42,17 @@ def clock() -> TestClock:
 
 
 @pytest.fixture
-async def service(tmp_path, settings_overrides, clock) -> AsyncIterator[FederationService]:
-    overrides = {k: dict(v) for k, v in settings_overrides.items()}
-    overrides.setdefault("service", {})["data_dir"] = str(tmp_path)
-    settings = load_settings(environ={}, overrides=overrides)
-    svc = await build_service(settings, clock=clock)
-    await svc.start()
-    try:
-        yield svc
-    finally:
-        await svc.stop()
+async def keys(service: FederationService) -> Keys:
+    return Keys(**await add_keys(service.store))
 
 
 @pytest.fixture
-async def keys(service) -> Keys:
-    made = {}
-    for scope in ("viewer", "operator", "admin"):
-        key = generate_key()
-        await service.store.add_api_key(f"{scope}-key", scope, hash_key(key))
-        made[scope] = key
-    return Keys(**made)
-
-
-@pytest.fixture
-def app(service):
+def app(service: FederationService) -> FastAPI:
     return create_app(service, heartbeat_seconds=0.2)
 
 
 @pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        yield c
-
-
-@pytest.fixture
-async def account(service) -> str:
+async def account(service: FederationService) -> str:
     """The `default` account with one snapshot of history."""
     await service.ingest(snapshot("seed-1", at(-10), 10_000.0))
     return "default"

@@ -71,26 +71,28 @@ async def test_headers_dripped_a_byte_at_a_time_are_cut_off(app, service):
     assert answer.startswith(b"HTTP/1.1 408 ")
 
 
+async def _answer(port: int, request: bytes) -> bytes:
+    """Send ``request`` on a new connection; all the server says until it closes it."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    answer = await _until_closed(reader)
+    writer.close()
+    return answer
+
+
 async def test_a_body_that_never_ends_is_cut_off(app, service, keys):
     async with serving(app, service.settings, body_timeout_s=0.3) as port:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(
+        answer = await _answer(port, (
             b"POST /api/federation/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Authorization: Bearer " + keys.operator.encode() + b'\r\nContent-Length: 100\r\n\r\n{"a": '
-        )
-        await writer.drain()
-        answer = await _until_closed(reader)
-        writer.close()
+        ))
     assert answer.startswith(b"HTTP/1.1 408 ")
 
 
 async def test_an_oversized_head_is_431(app, service):
     async with serving(app, service.settings, max_head_bytes=1024) as port:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 4096 + b"\r\n\r\n")
-        await writer.drain()
-        answer = await _until_closed(reader)
-        writer.close()
+        answer = await _answer(port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 4096 + b"\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 431 ")
 
 

@@ -8,51 +8,29 @@ Redis the redis cases are skipped, except under ``CI=true`` where they fail.
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from tests.conftest import REDIS_URL, BusBackend, connect_redis
 
-from federation_ai.bus import BusMessage, InMemoryBroker, InMemoryBus, RedisStreamsBus, stream_key
+from federation_ai.bus import BusMessage, InMemoryBus, RedisStreamsBus, stream_key
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
-
-async def connect_redis() -> Redis:
-    client = Redis.from_url(REDIS_URL, decode_responses=True)
-    try:
-        await client.ping()
-    except (RedisError, OSError) as exc:
-        await client.aclose()
-        reason = f"Redis not reachable at {REDIS_URL} ({exc}); start redis-server or set REDIS_URL"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (required when CI=true)")
-        pytest.skip(reason)
-    return client
+__all__ = ["REDIS_URL", "Backend", "Drain"]
 
 
-class Backend:
+class Backend(BusBackend):
     """Makes buses that share one backend: several consumers, or a restarted process."""
 
     def __init__(self, name: str, redis: Redis | None = None) -> None:
+        super().__init__(redis, "test-bus")
         self.name = name
-        self.redis = redis
-        self.namespace = f"test-bus-{uuid.uuid4().hex[:12]}:"
-        self.broker = InMemoryBroker()
-        self.buses: list[Any] = []
 
     def make(self, consumer: str = "c1", **kw: Any) -> InMemoryBus | RedisStreamsBus:
-        bus: InMemoryBus | RedisStreamsBus
-        if self.redis is None:
-            bus = InMemoryBus(consumer, broker=self.broker, namespace=self.namespace, **kw)
-        else:
-            bus = RedisStreamsBus(consumer, client=self.redis, namespace=self.namespace, **kw)
-        self.buses.append(bus)
-        return bus
+        return super().make(consumer, **kw)
 
     async def started(self, consumer: str = "c1", **kw: Any) -> InMemoryBus | RedisStreamsBus:
         bus = self.make(consumer, **kw)
@@ -65,15 +43,6 @@ class Backend:
         if self.redis is None:
             return self.broker.add(key, fields, entry_id=entry_id)
         return str(await self.redis.xadd(key, fields, id=entry_id))  # type: ignore[arg-type]
-
-    async def cleanup(self) -> None:
-        for bus in self.buses:
-            await bus.close()
-        if self.redis is not None:
-            keys = [k async for k in self.redis.scan_iter(match=f"{self.namespace}*")]
-            if keys:
-                await self.redis.delete(*keys)
-            await self.redis.aclose()
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

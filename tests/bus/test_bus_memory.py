@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -97,41 +98,40 @@ def names(batch: list[BusMessage]) -> list[str]:
     return [json.loads(m.fields["payload"])["event_id"] for m in batch]
 
 
-async def test_with_a_lateness_an_entry_waits_until_the_bus_clock_is_past_it():
+# Steps with a 100 ms lateness: ("publish", stream, n), ("advance", ms), ("fetch", names).
+LATENESS_CASES = {
+    "an entry waits until the bus clock is past it": [
+        ("publish", TRADE, 2), ("advance", 99),
+        ("publish", SNAP, 1),  # 99 ms later, the older event
+        ("fetch", []),
+        ("advance", 1),  # the trade is 100 ms old: it goes, and the older snapshot first
+        ("fetch", ["e-1", "e-2"]),
+    ],
+    "a newer event does not wait for an older one": [
+        ("publish", TRADE, 1), ("advance", 60), ("publish", SNAP, 2), ("advance", 40),
+        ("fetch", ["e-1"]),  # the snapshot is only 40 ms old
+        ("advance", 60), ("fetch", ["e-2"]),
+    ],
+    "an event later than the lateness is handed out after the newer one": [
+        ("publish", TRADE, 2), ("advance", 100), ("fetch", ["e-2"]),
+        ("publish", SNAP, 1),  # really late: the core rejects it as out of order
+        ("advance", 100), ("fetch", ["e-1"]),
+    ],
+}
+
+
+@pytest.mark.parametrize("steps", LATENESS_CASES.values(), ids=LATENESS_CASES.keys())
+async def test_with_a_lateness(steps):
     clock, broker = setup()
     bus = InMemoryBus("c1", broker=broker, merge_lateness_ms=100)
     await bus.start()
-    await bus.publish_event(TRADE, event(2))
-    clock.advance_ms(99)
-    await bus.publish_event(SNAP, event(1))  # 99 ms later, the older event
-    assert await bus.fetch(block_ms=0) == []
-    clock.advance_ms(1)  # the trade is 100 ms old: it goes, and the older snapshot first
-    assert names(await bus.fetch(block_ms=0)) == ["e-1", "e-2"]
-
-
-async def test_with_a_lateness_a_newer_event_does_not_wait_for_an_older_one():
-    clock, broker = setup()
-    bus = InMemoryBus("c1", broker=broker, merge_lateness_ms=100)
-    await bus.start()
-    await bus.publish_event(TRADE, event(1))
-    clock.advance_ms(60)
-    await bus.publish_event(SNAP, event(2))
-    clock.advance_ms(40)
-    assert names(await bus.fetch(block_ms=0)) == ["e-1"]  # the snapshot is only 40 ms old
-    clock.advance_ms(60)
-    assert names(await bus.fetch(block_ms=0)) == ["e-2"]
-
-
-async def test_an_event_later_than_the_lateness_is_handed_out_after_the_newer_one():
-    clock, broker = setup()
-    bus = InMemoryBus("c1", broker=broker, merge_lateness_ms=100)
-    await bus.start()
-    await bus.publish_event(TRADE, event(2))
-    clock.advance_ms(100)
-    assert names(await bus.fetch(block_ms=0)) == ["e-2"]
-    await bus.publish_event(SNAP, event(1))  # really late: the core rejects it as out of order
-    clock.advance_ms(100)
-    assert names(await bus.fetch(block_ms=0)) == ["e-1"]
+    for step, *args in steps:
+        if step == "publish":
+            await bus.publish_event(args[0], event(args[1]))
+        elif step == "advance":
+            clock.advance_ms(args[0])
+        else:
+            assert names(await bus.fetch(block_ms=0)) == args[0]
 
 
 async def test_entries_held_for_a_lateness_come_back_after_a_restart():

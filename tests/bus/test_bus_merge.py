@@ -76,7 +76,8 @@ async def test_accounts_are_ordered_apart_and_interleave_in_arrival_order(backen
     assert names(await bus.fetch(block_ms=0)) == ["e-3", "e-4", "e-1", "e-2"]
 
 
-async def test_a_restarted_consumer_merges_its_pending_entries_with_new_ones(backend):
+async def _restarted_after_two_of_five(backend):
+    """A consumer handed out e-1 and e-2 of five entries and died before any ack: its restart."""
     before = await backend.started("worker", claim_idle_ms=60_000)
     for n in range(1, 5):
         await backend.xadd(TRADE, event(TRADE, n), f"{n}-0")
@@ -84,8 +85,11 @@ async def test_a_restarted_consumer_merges_its_pending_entries_with_new_ones(bac
     assert names(await before.fetch(max_count=2, block_ms=0)) == ["e-1", "e-2"]
     assert await before.pending_count() == 3  # e-5 is held for the merge: pending, not acked
     await before.close()  # dies before acknowledging anything
+    return await backend.started("worker", claim_idle_ms=60_000)
 
-    after = await backend.started("worker", claim_idle_ms=60_000)
+
+async def test_a_restarted_consumer_merges_its_pending_entries_with_new_ones(backend):
+    after = await _restarted_after_two_of_five(backend)
     batches = await fetch_until(after, 5, max_count=2)
     got = [m for b in batches for m in b]
     assert names(got) == ["e-1", "e-2", "e-3", "e-4", "e-5"]
@@ -93,13 +97,7 @@ async def test_a_restarted_consumer_merges_its_pending_entries_with_new_ones(bac
 
 
 async def test_a_restarted_consumer_hands_out_the_merged_backlog_in_one_batch(backend):
-    before = await backend.started("worker", claim_idle_ms=60_000)
-    for n in range(1, 5):
-        await backend.xadd(TRADE, event(TRADE, n), f"{n}-0")
-    await backend.xadd(SNAP, event(SNAP, 5), "5-0")
-    assert names(await before.fetch(max_count=2, block_ms=0)) == ["e-1", "e-2"]
-    await before.close()
-    after = await backend.started("worker", claim_idle_ms=60_000)
+    after = await _restarted_after_two_of_five(backend)
     assert names(await after.fetch(block_ms=0)) == ["e-1", "e-2", "e-3", "e-4", "e-5"]
 
 

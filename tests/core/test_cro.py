@@ -42,16 +42,15 @@ def test_limits_follow_tier_factors():
     assert p["stop_loss_multiplier"] == pytest.approx(0.9)
 
 
+def deep_then_recovered() -> list:
+    """Down 8.5 % over two days (EMERGENCY), back to a drawdown of 2 % on day 3."""
+    return [snap(10_000), snap(9_600, 0, day=1), snap(9_150, 0, day=2), snap(9_800, 0, day=3)]
+
+
 def test_rolling_max_drawdown_keeps_emergency_tier_implied():
     # Fall 8.5 % over days, recover to DD 2 %: the rolling max DD > 8 % still implies EMERGENCY,
     # so a profit-day close does not loosen.
-    events = [
-        snap(10_000),
-        snap(9_600, 0, day=1),
-        snap(9_150, 0, day=2),
-        snap(9_800, 0, day=3),
-        snap(9_810, 0, day=4),
-    ]
+    events = [*deep_then_recovered(), snap(9_810, 0, day=4)]
     st, d = run(events)
     assert st.accounts["default"].policy.tier_name == "EMERGENCY"
     assert not of_type(d[-1], "risk_adjustment")
@@ -134,14 +133,7 @@ def test_loosens_on_the_day_close_after_the_deep_snapshot_left_the_window(closer
     # DD 8.5 % on day 2 (EMERGENCY), DD 2 % on day 3, a profit day on day 31. The day close
     # on day 32, a minute past 30 days after the deep snapshot, sees a rolling max DD of 2 %
     # whatever the closing event's type, so the CRO loosens one tier there.
-    events = [
-        snap(10_000),
-        snap(9_600, 0, day=1),
-        snap(9_150, 0, day=2),
-        snap(9_800, 0, day=3),
-        snap(9_850, 0, day=31),
-        closer,
-    ]
+    events = [*deep_then_recovered(), snap(9_850, 0, day=31), closer]
     st, d = run(events)
     assert of_type(d[2], "risk_adjustment")[0].payload["tier"] == "EMERGENCY"
     assert not of_type(d[4], "risk_adjustment")  # day 3's close: the deep one still counts

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from federation_ai.api.security import generate_key, hash_key
 from federation_ai.store import Store
+from tests.conftest import add_keys
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,7 +34,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-SCOPES = ("viewer", "operator", "admin")
 EVENT_EPOCH = datetime(2099, 1, 5, 9, 0, tzinfo=UTC)
 FUTURE_SKEW_S = 100 * 366 * 86_400  # a century: EVENT_EPOCH is allowed ahead of the wall clock
 
@@ -46,13 +45,9 @@ def _free_port() -> int:
 
 
 async def _store_keys(db_url: str) -> dict[str, str]:
-    keys = {}
     async with await Store.open(db_url) as store:
         await store.upgrade()
-        for scope in SCOPES:
-            keys[scope] = generate_key()
-            await store.add_api_key(f"{scope}-desk", scope, hash_key(keys[scope]))
-    return keys
+        return await add_keys(store, "{scope}-desk")
 
 
 @dataclass

@@ -4,49 +4,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
-from federation_ai.api import create_app
-from federation_ai.api.security import generate_key, hash_key
 from federation_ai.core.micros import parse_timestamp
 from federation_ai.dashboard import STATIC_DIR
-from federation_ai.service import FederationService, build_service
-from federation_ai.settings import load_settings
 from tests.api.helpers import snapshot
+from tests.conftest import MEMORY_SQLITE, add_keys
+
+if TYPE_CHECKING:
+    from federation_ai.service import FederationService
+    from federation_ai.service.wall_clock import Clock
 
 CLOCK = "2099-03-01T12:05:00Z"
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+
+@pytest.fixture
+def leg_name() -> str:
+    return MEMORY_SQLITE
 
 
 @pytest.fixture
-async def service(tmp_path) -> AsyncIterator[FederationService]:
-    settings = load_settings(environ={}, overrides={"service": {"data_dir": str(tmp_path)}})
+def clock() -> Clock:
     # operator commands are stamped with this clock (or the account's clock if later)
-    svc = await build_service(settings, clock=lambda: parse_timestamp(CLOCK))
-    await svc.start()
-    try:
-        yield svc
-    finally:
-        await svc.stop()
+    return lambda: parse_timestamp(CLOCK)
 
 
 @pytest.fixture
-async def keys(service) -> dict[str, str]:
-    made = {}
-    for scope in ("viewer", "operator", "admin"):
-        made[scope] = generate_key()
-        await service.store.add_api_key(f"{scope}-desk", scope, hash_key(made[scope]))
-    return made
-
-
-@pytest.fixture
-async def client(service) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        yield c
+async def keys(service: FederationService) -> dict[str, str]:
+    return await add_keys(service.store, "{scope}-desk")
 
 
 def auth(key: str) -> dict[str, str]:

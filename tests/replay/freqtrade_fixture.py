@@ -200,51 +200,30 @@ def _meta(strategies, run_time):
     }
 
 
-def zip_result() -> dict:
-    start = datetime(2024, 3, 1, tzinfo=UTC)
-    futures = [("BTC/USDT:USDT", 62000.0), ("ETH/USDT:USDT", 3400.0), ("SOL/USDT:USDT", 130.0)]
-    spot = [("BTC/USDT", 62000.0), ("ETH/USDT", 3400.0), ("XRP/USDT", 0.61), ("ADA/USDT", 0.72)]
+def _result(start: datetime, specs: list[tuple]) -> dict:
+    """Backtest results of the strategies ``(name, seed, days, balance, pairs, futures, timeframe)``."""
     strategies = {
-        "TrendFollowerFutures": _strategy(
-            "TrendFollowerFutures",
-            7,
-            start=start,
-            days=60,
-            balance=10_000.0,
-            pairs=futures,
-            futures=True,
-            timeframe="1h",
-        ),
-        "MeanReversionSpot": _strategy(
-            "MeanReversionSpot",
-            11,
-            start=start,
-            days=60,
-            balance=5_000.0,
-            pairs=spot,
-            futures=False,
-            timeframe="15m",
-        ),
+        name: _strategy(name, seed, start=start, days=days, balance=balance, pairs=pairs,
+                        futures=futures, timeframe=timeframe)
+        for name, seed, days, balance, pairs, futures, timeframe in specs
     }
     return {"strategy": strategies, "strategy_comparison": _comparison(strategies)}
+
+
+def zip_result() -> dict:
+    futures = [("BTC/USDT:USDT", 62000.0), ("ETH/USDT:USDT", 3400.0), ("SOL/USDT:USDT", 130.0)]
+    spot = [("BTC/USDT", 62000.0), ("ETH/USDT", 3400.0), ("XRP/USDT", 0.61), ("ADA/USDT", 0.72)]
+    return _result(datetime(2024, 3, 1, tzinfo=UTC), [
+        ("TrendFollowerFutures", 7, 60, 10_000.0, futures, True, "1h"),
+        ("MeanReversionSpot", 11, 60, 5_000.0, spot, False, "15m"),
+    ])
 
 
 def json_result() -> dict:
-    start = datetime(2023, 9, 1, tzinfo=UTC)
     spot = [("BTC/USDT", 26000.0), ("ETH/USDT", 1650.0), ("BNB/USDT", 215.0)]
-    strategies = {
-        "SampleStrategy": _strategy(
-            "SampleStrategy",
-            3,
-            start=start,
-            days=30,
-            balance=3_000.0,
-            pairs=spot,
-            futures=False,
-            timeframe="5m",
-        )
-    }
-    return {"strategy": strategies, "strategy_comparison": _comparison(strategies)}
+    return _result(datetime(2023, 9, 1, tzinfo=UTC), [
+        ("SampleStrategy", 3, 30, 3_000.0, spot, False, "5m"),
+    ])
 
 
 def _dump(data) -> str:

@@ -1,14 +1,20 @@
-"""Shared helpers: a clean in-process replay and seed-envelope encoding."""
+"""Shared helpers: a clean in-process replay, seed-envelope encoding, bus faults, waiting."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
 
 from federation_ai.bus import InMemoryBus
 from federation_ai.core import FederationState, parse_event, step
 from federation_ai.core.core_config import CoreConfig
 from federation_ai.core.micros import format_timestamp, parse_timestamp
+from federation_ai.service.demo import DemoFeed
 
 
 def clean_replay(events: list[dict[str, Any]], config: CoreConfig | None = None) -> list[dict[str, Any]]:
@@ -74,3 +80,93 @@ class SwitchableBus(InMemoryBus):
 
     async def ping(self):
         self._check()
+
+
+REFUSED = "Error 111 connecting to 127.0.0.1:6379. Connection refused."
+
+
+class BusFaults:
+    """The service's bus port in front of any real bus, with faults switched by hand.
+
+    A method named in ``failing`` raises as a bus that is gone would; one named in
+    ``dropping`` does nothing (an ack that never reached the bus: the process died).
+    What rides along a ``fetch`` (acks, decisions to publish) is treated alike: the
+    acks are dropped, and a read that would publish fails. ``refused`` counts the
+    calls that failed, so a test can wait for the service to have tried."""
+
+    def __init__(self, bus: Any) -> None:
+        self.bus = bus
+        self.failing: set[str] = set()
+        self.dropping: set[str] = set()
+        self.refused: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.bus, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+
+        async def call(*args: Any, **kw: Any) -> Any:
+            if name == "fetch":
+                if "ack" in self.dropping:
+                    kw["ack"] = ()
+                if "publish_decisions" in self.failing and kw.get("publish") is not None:
+                    self.refused["fetch"] = self.refused.get("fetch", 0) + 1
+                    raise ConnectionError(REFUSED)
+            if name in self.failing:
+                self.refused[name] = self.refused.get(name, 0) + 1
+                raise ConnectionError(REFUSED)
+            if name in self.dropping:
+                return None
+            return await attr(*args, **kw)
+
+        return call
+
+
+async def eventually(
+    check: Callable[[], bool | Awaitable[bool]], what: str = "", timeout: float = 20.0
+) -> None:
+    """Wait until ``check()`` (plain or awaitable) holds; ``timeout`` bounds a loaded
+    machine and is never a timing claim. Fails naming ``what`` if it never does."""
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                held = check()
+                if inspect.isawaitable(held):
+                    held = await held
+                if held:
+                    return
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"never: {what or check}") from None
+
+
+def ids(decisions: list[dict[str, Any]]) -> list[str]:
+    return [d["decision_id"] for d in decisions]
+
+
+def applied_ids(events: list[dict[str, Any]]) -> list[str]:
+    """The decisions a clean run publishes, in commit order."""
+    return [d["decision_id"] for d in clean_replay(events) if d["status"] == "applied"]
+
+
+START_US = 1_717_200_000_000_000  # 2024-06-01T00:00:00Z
+
+
+def demo_events(
+    accounts: Sequence[str], per_account: int, *, seed: int, digits: int = 5, total: int | None = None
+) -> list[dict[str, Any]]:
+    """Several accounts of the demo feed (seeds ``seed``, ``seed + 1``, ...), at least
+    ``per_account`` events each, merged by time: a realistic mix of every input."""
+    items = []
+    for n, account in enumerate(accounts):
+        feed, count = DemoFeed(START_US, seed=seed + n, account_id=account), 0
+        while count < per_account:
+            for event_type, payload, ts in feed.next_tick():
+                items.append((ts, account, count, event_type, payload))
+                count += 1
+    items.sort()
+    return [
+        {"event_type": et, "event_id": f"{acct}-{i:0{digits}d}", "account_id": acct,
+         "timestamp": format_timestamp(ts), "payload": payload}
+        for ts, acct, i, et, payload in items[:total]
+    ]

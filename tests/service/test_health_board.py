@@ -80,15 +80,21 @@ async def test_the_public_summary_names_the_fault_never_the_error(board):
     assert "admin" not in reasons
 
 
-async def test_a_call_unanswered_longer_than_the_stall_time_is_a_stall(board, clock):
+async def _hung_bus_call(board, operation) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    """A bus call under watch that answers once the returned event is set."""
     release = asyncio.Event()
 
     async def hung() -> None:
-        async with board.watch(BUS, CONSUME):
+        async with board.watch(BUS, operation):
             await release.wait()
 
     task = asyncio.create_task(hung())
     await asyncio.sleep(0)
+    return release, task
+
+
+async def test_a_call_unanswered_longer_than_the_stall_time_is_a_stall(board, clock):
+    release, task = await _hung_bus_call(board, CONSUME)
     clock.now += 1.9
     assert board.summary()["status"] == "ok"
     clock.now += 0.2
@@ -143,14 +149,7 @@ async def test_logs_follow_the_state_one_line_per_change_and_a_reminder(board, c
 
 
 async def test_a_stall_is_logged_once_when_it_begins(board, clock):
-    release = asyncio.Event()
-
-    async def hung() -> None:
-        async with board.watch(BUS, PROBE):
-            await release.wait()
-
-    task = asyncio.create_task(hung())
-    await asyncio.sleep(0)
+    release, task = await _hung_bus_call(board, PROBE)
     with capture_logs() as logs:
         for _ in range(20):
             clock.now += 0.25

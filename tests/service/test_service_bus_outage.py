@@ -13,7 +13,7 @@ from federation_ai.service import build_service
 from federation_ai.service.health import Dependency, Operation
 
 from .conftest import load_events, settings_for
-from .helpers import SwitchableBus
+from .helpers import SwitchableBus, eventually
 
 
 @pytest.fixture
@@ -24,13 +24,14 @@ async def bus_service(tmp_path):
     await svc.stop()
 
 
-async def _until(predicate, what: str, timeout: float = 10.0) -> None:
-    try:
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"never: {what}") from None
+async def _committed_then_bus_down(bus_service):
+    """Five events committed over HTTP (no background tasks), then the bus goes away."""
+    svc, bus = bus_service
+    await svc.pipeline.load()
+    for envelope in load_events()[:5]:
+        await svc.ingest(envelope)
+    bus.down = True
+    return svc, bus
 
 
 async def test_bus_figures_are_marked_stale_with_their_age_during_an_outage(bus_service):
@@ -59,14 +60,14 @@ async def test_health_and_errors_follow_the_bus_and_recover_at_once(bus_service)
     assert svc.health_summary()["status"] == "ok"
     with capture_logs() as logs:
         bus.down = True
-        await _until(lambda: svc.health_summary()["status"] == "degraded", "degraded")
+        await eventually(lambda: svc.health_summary()["status"] == "degraded", "degraded")
         await asyncio.sleep(1.0)  # the consumer, the relay and the probe keep trying
         error = svc.status()["bus"]["last_error"]
         assert error["error"].startswith("ConnectionError: Error 111")
         assert error["at"]
         assert "bus: consume failing (unreachable)" in " ".join(svc.health_summary()["reasons"])
         bus.down = False
-        await _until(lambda: svc.health_summary()["status"] == "ok", "ok again")
+        await eventually(lambda: svc.health_summary()["status"] == "ok", "ok again")
     assert svc.status()["bus"]["last_error"] is None
     warnings = [e for e in logs if e["log_level"] == "warning"]
     assert [e["event"] for e in warnings] == ["dependency_failing"], warnings
@@ -74,11 +75,7 @@ async def test_health_and_errors_follow_the_bus_and_recover_at_once(bus_service)
 
 
 async def test_the_relay_does_not_log_every_failed_round(bus_service):
-    svc, bus = bus_service
-    await svc.pipeline.load()
-    for envelope in load_events()[:5]:
-        await svc.ingest(envelope)
-    bus.down = True
+    svc, bus = await _committed_then_bus_down(bus_service)
     with capture_logs() as logs:
         await svc.relay.flush_fast()
         for _ in range(30):  # three seconds of relay rounds
@@ -107,7 +104,7 @@ async def test_the_consumer_never_waits_longer_than_retry_max_s(tmp_path):
     bus.down = True
     await svc.start()
     try:
-        await _until(lambda: len(waits) >= 12, "retries")
+        await eventually(lambda: len(waits) >= 12, "retries")
     finally:
         await svc.stop()
     assert max(waits) == pytest.approx(0.3)
@@ -115,11 +112,7 @@ async def test_the_consumer_never_waits_longer_than_retry_max_s(tmp_path):
 
 
 async def test_publishing_resumes_as_soon_as_the_bus_answers_again(bus_service):
-    svc, bus = bus_service
-    await svc.pipeline.load()
-    for envelope in load_events()[:5]:
-        await svc.ingest(envelope)
-    bus.down = True
+    svc, bus = await _committed_then_bus_down(bus_service)
     await svc.relay.flush_fast()
     past_grace = datetime.now(UTC) + timedelta(seconds=3)
     svc.relay.clock = lambda: past_grace

@@ -1,13 +1,13 @@
-"""A batch whose commit fails leaves memory as the store has it; sent again, it is decided once."""
+"""A batch whose commit fails leaves memory as the store has it; sent again, it is decided once.
+
+On both legs: the fault is injected at the service's store port (the store object's
+``commit_batch``), in front of a real SQLite file or PostgreSQL database."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
-from federation_ai.service import build_service
-from federation_ai.settings import load_settings
 
 from .helpers import clean_replay, comparable
 
@@ -43,15 +43,6 @@ class CommitFails:
         await self._commit(batch)
         if mode == "after":
             raise OSError("connection lost while the commit landed")
-
-
-@pytest.fixture
-async def service(tmp_path):
-    settings = load_settings(environ={}, overrides={"service": {"data_dir": str(tmp_path)}})
-    svc = await build_service(settings)
-    await svc.start()
-    yield svc
-    await svc.stop()
 
 
 async def _stored(service) -> list[dict[str, Any]]:

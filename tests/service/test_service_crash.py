@@ -23,13 +23,11 @@ from redis import Redis as SyncRedis
 
 from federation_ai.bus import DECISION_STREAM, stream_key
 from federation_ai.core import CoreConfig
-from federation_ai.core.micros import format_timestamp
-from federation_ai.service.demo import DemoFeed
 from federation_ai.service.verify import verify
 from federation_ai.store import Store
 
 from .conftest import REDIS_URL
-from .helpers import clean_replay, comparable, seed_fields
+from .helpers import clean_replay, comparable, demo_events, seed_fields
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,25 +37,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 ACCOUNTS = ("alpha", "beta", "gamma", "delta")
 TOTAL = 3000
 KILLS = 4
-START_US = 1_717_200_000_000_000  # 2024-06-01T00:00:00Z
 
 
 def make_events() -> list[dict]:
-    """Several accounts of the demo feed, merged by time: a realistic mix of all inputs."""
-    items = []
-    for n, account in enumerate(ACCOUNTS):
-        feed = DemoFeed(START_US, seed=100 + n, account_id=account)
-        count = 0
-        while count < TOTAL // len(ACCOUNTS):
-            for event_type, payload, ts in feed.next_tick():
-                items.append((ts, account, count, event_type, payload))
-                count += 1
-    items.sort()
-    return [
-        {"event_type": et, "event_id": f"{acct}-{i:05d}", "account_id": acct,
-         "timestamp": format_timestamp(ts), "payload": payload}
-        for ts, acct, i, et, payload in items
-    ]
+    return demo_events(ACCOUNTS, TOTAL // len(ACCOUNTS), seed=100)
 
 
 def _free_port() -> int:
@@ -119,10 +102,16 @@ def _stored_events(pg_url: str) -> int:
     return asyncio.run(count())
 
 
-def test_sigkill_and_restart_decides_every_event_exactly_once(tmp_path, pg, namespace):
-    pg_url = pg.create()
+def migrated_database(pg_databases) -> str:
+    """A new PostgreSQL database, migrated as an operator does (`federation db upgrade`)."""
+    pg_url = pg_databases.create()
     subprocess.run([sys.executable, "-m", "federation_ai.cli.main", "db", "upgrade", "--db", pg_url],
                    check=True, capture_output=True)
+    return pg_url
+
+
+def test_sigkill_and_restart_decides_every_event_exactly_once(tmp_path, pg_databases, namespace):
+    pg_url = migrated_database(pg_databases)
     events = make_events()
     client = SyncRedis.from_url(REDIS_URL, decode_responses=True)
     rng = random.Random(20240601)

@@ -14,8 +14,6 @@ import asyncio
 import json
 import random
 import signal
-import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -25,14 +23,12 @@ from sqlalchemy import func, select
 
 from federation_ai.bus import DECISION_STREAM, INPUT_EVENT_TYPES, dlq_key, stream_key
 from federation_ai.core import CoreConfig
-from federation_ai.core.micros import format_timestamp
-from federation_ai.service.demo import DemoFeed
 from federation_ai.service.verify import verify
 from federation_ai.store import Store, schema
 
 from .conftest import REDIS_URL
-from .helpers import clean_replay, comparable, seed_fields
-from .test_service_crash import START_US, _serve, _wait_started
+from .helpers import clean_replay, comparable, demo_events, seed_fields
+from .test_service_crash import _serve, _wait_started, migrated_database
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,19 +43,7 @@ BACKLOG_KILLS = 10
 
 def make_backlog() -> list[dict]:
     """The demo feed of six accounts over all four input streams, merged by time."""
-    items = []
-    for n, account in enumerate(BACKLOG_ACCOUNTS):
-        feed, count = DemoFeed(START_US, seed=300 + n, account_id=account), 0
-        while count < BACKLOG // len(BACKLOG_ACCOUNTS):
-            for event_type, payload, ts in feed.next_tick():
-                items.append((ts, n, count, event_type, payload))
-                count += 1
-    items.sort()
-    return [
-        {"event_type": et, "event_id": f"{BACKLOG_ACCOUNTS[a]}-{i:05d}",
-         "account_id": BACKLOG_ACCOUNTS[a], "timestamp": format_timestamp(ts), "payload": payload}
-        for ts, a, i, et, payload in items
-    ]
+    return demo_events(BACKLOG_ACCOUNTS, BACKLOG // len(BACKLOG_ACCOUNTS), seed=300)
 
 
 def _logged(pg_url: str, outbox: bool = False) -> dict[str, int]:
@@ -128,10 +112,8 @@ def _drain(namespace: str, pg_url: str, tmp_path: Path, client: SyncRedis, total
         proc.wait(timeout=30)
 
 
-def test_sigkills_while_a_tight_loop_backlog_drains_reject_no_event(tmp_path, pg, namespace):
-    pg_url = pg.create()
-    subprocess.run([sys.executable, "-m", "federation_ai.cli.main", "db", "upgrade", "--db", pg_url],
-                   check=True, capture_output=True)
+def test_sigkills_while_a_tight_loop_backlog_drains_reject_no_event(tmp_path, pg_databases, namespace):
+    pg_url = migrated_database(pg_databases)
     events = make_backlog()
     client = SyncRedis.from_url(REDIS_URL, decode_responses=True)
     for start in range(0, len(events), 1000):  # back to back, entry ids by Redis ("*")

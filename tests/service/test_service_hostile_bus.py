@@ -8,7 +8,6 @@ the account's clock then passed every real event to come.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 
@@ -21,6 +20,7 @@ from federation_ai.service import build_service
 from federation_ai.store import Store
 
 from .conftest import settings_for
+from .helpers import eventually
 
 SNAPSHOT = "portfolio.snapshot_updated"
 NOW = "2030-06-01T12:00:00Z"
@@ -83,12 +83,6 @@ def bus(request):
     return RedisStreamsBus("svc", client=redis, namespace=request.getfixturevalue("namespace"))
 
 
-async def _until(predicate, timeout: float = 20.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await predicate():
-            await asyncio.sleep(0.02)
-
-
 async def test_hostile_messages_are_dead_lettered_and_the_bus_goes_on(settings, bus):
     svc = await build_service(settings, bus=bus, clock=lambda: parse_timestamp(NOW))
     await svc.start()
@@ -102,7 +96,7 @@ async def test_hostile_messages_are_dead_lettered_and_the_bus_goes_on(settings, 
         async def settled() -> bool:
             return svc.pipeline.events_processed == 2 and await bus.pending_count() == 0
 
-        await _until(settled)
+        await eventually(settled)
         # in publishing order (the merge hands events out by their own time)
         dead = sorted(
             (f for _, f in await bus.read_stream(dlq_key(SNAPSHOT))),
@@ -136,7 +130,7 @@ async def test_a_reanchor_command_on_the_bus_is_held_to_the_future_limit(tmp_pat
         async def settled() -> bool:
             return svc.pipeline.events_processed == 1 and await bus.pending_count() == 0
 
-        await _until(settled)
+        await eventually(settled)
         (letter,) = [f for _, f in await bus.read_stream(dlq_key("operator.command"))]
         assert "payload.clock_at: 2030-06-01T13:00:00Z is 3600 s ahead" in letter["reason"]
         assert svc.policy("default")["last_event_at"] == PAST
@@ -166,7 +160,7 @@ async def test_values_at_the_bounds_are_stored_and_read_back_exactly(settings, b
             return svc.pipeline.events_processed + len(
                 await bus.read_stream(dlq_key(SNAPSHOT))) == len(EDGES) and not await bus.pending_count()
 
-        await _until(settled)
+        await eventually(settled)
         assert not await bus.read_stream(dlq_key(SNAPSHOT))
         for n, payload in enumerate(sent):
             stored = await svc.store.get_event("default", f"edge-{n}")

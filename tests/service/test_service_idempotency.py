@@ -1,12 +1,11 @@
-"""The event log is the last word on duplicates, and state-dependent bad input changes nothing."""
+"""The event log is the last word on duplicates, and state-dependent bad input changes nothing
+(on both legs of tests/conftest.py: memory + SQLite, Redis + PostgreSQL)."""
 
 from __future__ import annotations
 
 import pytest
 
 from federation_ai.core import InvalidEvent
-from federation_ai.service import build_service
-from federation_ai.settings import load_settings
 
 
 def _snap(event_id: str, minute: int, equity: float, **extra: float) -> dict:
@@ -19,16 +18,9 @@ def _snap(event_id: str, minute: int, equity: float, **extra: float) -> dict:
 
 
 @pytest.fixture
-async def service(tmp_path):
+def settings_overrides() -> dict[str, dict[str, int]]:
     # A tiny dedup window in the core, so the store has to recognise the re-sent id.
-    settings = load_settings(
-        environ={},
-        overrides={"service": {"data_dir": str(tmp_path)}, "metrics": {"dedup_window": 2}},
-    )
-    svc = await build_service(settings)
-    await svc.start()
-    yield svc
-    await svc.stop()
+    return {"metrics": {"dedup_window": 2}}
 
 
 async def test_an_id_resent_with_a_newer_timestamp_beyond_the_window_is_a_duplicate(service):

@@ -1,4 +1,4 @@
-"""The HTTP ingest path on the embedded set-up (in-memory bus, SQLite file)."""
+"""The HTTP ingest path, on both legs (memory + SQLite, Redis + PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from federation_ai.core import InvalidEvent
 from federation_ai.service import build_service
 from federation_ai.service.verify import verify
 from federation_ai.store import schema
+from tests.conftest import REDIS_POSTGRES
 
 from .conftest import load_events, settings_for
 from .helpers import clean_replay, comparable
@@ -19,14 +20,6 @@ from .helpers import clean_replay, comparable
 async def _count(store, table) -> int:
     async with store.engine.connect() as conn:
         return int(await conn.scalar(select(func.count()).select_from(table)))
-
-
-@pytest.fixture
-async def service(tmp_path):
-    svc = await build_service(settings_for(tmp_path))
-    await svc.start()
-    yield svc
-    await svc.stop()
 
 
 async def test_ingest_decides_like_the_core_and_stores_everything(service):
@@ -86,19 +79,31 @@ async def test_invalid_event_raises_and_stores_nothing(service):
     assert await _count(service.store, schema.events) == 1
 
 
-async def test_recovery_from_the_same_sqlite_file(tmp_path):
+class PolicyNotRestoredError(AssertionError):
+    """The policy read back after a restart differs from the one before it."""
+
+
+async def test_recovery_from_the_same_store(leg, request):
+    if leg.name == REDIS_POSTGRES:
+        # Known defect, kept visible (strict: this fails once it is fixed): the open
+        # research tasks are a dict in the state, and JSONB keeps object keys sorted by
+        # length, not in insertion order, so the restored policy lists them differently.
+        # Only that last comparison may fail: every other assertion still counts.
+        request.applymarker(pytest.mark.xfail(
+            strict=True, raises=PolicyNotRestoredError,
+            reason="open_research_tasks order is not kept by JSONB"))
     events = load_events()
-    first = await build_service(settings_for(tmp_path))
+    first = await leg.build()
     await first.start()
     for envelope in events[:15]:
         await first.ingest(envelope)
     policy = first.policy("default")
     await first.stop()
 
-    second = await build_service(settings_for(tmp_path))
+    second = await leg.build()
     await second.start()
     try:
-        assert second.policy("default") == policy
+        restored = second.policy("default")
         assert (await second.ingest(events[14])).outcome == "duplicate"
         rest = [await second.ingest(e) for e in events[15:]]
         assert all(r.outcome == "processed" for r in rest)
@@ -107,6 +112,8 @@ async def test_recovery_from_the_same_sqlite_file(tmp_path):
         assert (await verify(second.store, second.settings.core)).ok
     finally:
         await second.stop()
+    if restored != policy:
+        raise PolicyNotRestoredError(f"restored {restored!r}\n  before {policy!r}")
 
 
 async def test_subscribers_see_every_committed_decision(service):

@@ -1,64 +1,20 @@
-"""Input limits on the bus path, on both bus backends: the account limit, the message
-size cap and conflicting duplicates. Each is dead-lettered with its reason, counted,
+"""Input limits on the bus path, on both legs (memory + SQLite, Redis + PostgreSQL): the
+account limit, the message size cap and conflicting duplicates. Each is dead-lettered with its reason, counted,
 and changes nothing."""
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import json
-import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from federation_ai.bus import InMemoryBroker, InMemoryBus, RedisStreamsBus, dlq_key
+from federation_ai.bus import dlq_key
 from federation_ai.bus.envelope import message_bytes
-from federation_ai.service import build_service
 
-from .conftest import REDIS_URL, settings_for, unavailable
-from .helpers import seed_fields
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+from .helpers import eventually, seed_fields
 
 SNAP = "portfolio.snapshot_updated"
-
-
-class Bus:
-    """A bus factory over one backend: ``make()`` is a bus on the same streams each time."""
-
-    def __init__(self, redis: Redis | None) -> None:
-        self.redis = redis
-        self.namespace = f"test-svc-{uuid.uuid4().hex[:12]}:"
-        ms = itertools.count(1_700_000_000_000)
-        self.broker = InMemoryBroker(wall_clock=lambda: next(ms) / 1000)
-
-    def make(self, **kw: Any) -> InMemoryBus | RedisStreamsBus:
-        if self.redis is None:
-            return InMemoryBus("svc", broker=self.broker, **kw)
-        return RedisStreamsBus("svc", client=self.redis, namespace=self.namespace, **kw)
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
-    redis = None
-    if request.param == "redis":
-        redis = Redis.from_url(REDIS_URL, decode_responses=True)
-        try:
-            await redis.ping()
-        except (RedisError, OSError) as exc:
-            await redis.aclose()
-            unavailable(f"Redis not reachable at {REDIS_URL}: {exc}")
-    b = Bus(redis)
-    yield b
-    if redis is not None:
-        keys = [k async for k in redis.scan_iter(match=f"{b.namespace}*", count=1000)]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
 
 
 def snapshot(event_id: str, minute: int, equity: float, account: str = "default") -> dict[str, Any]:
@@ -66,27 +22,21 @@ def snapshot(event_id: str, minute: int, equity: float, account: str = "default"
             "timestamp": f"2024-03-01T12:{minute:02d}:00Z", "payload": {"total_equity": equity}}
 
 
-async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
-
-
 def dead_letters(svc: Any, reason: str) -> float:
     value = svc.metrics_registry().get_sample_value("federation_dead_letters_total", {"reason": reason})
     return value or 0.0
 
 
-async def test_a_new_account_beyond_the_limit_is_dead_lettered_naming_it(tmp_path, backend):
-    bus = backend.make()
-    svc = await build_service(settings_for(tmp_path, max_accounts=2), bus=bus)
+async def test_a_new_account_beyond_the_limit_is_dead_lettered_naming_it(leg):
+    svc = await leg.build({"service": {"max_accounts": 2}})
+    bus = svc.bus
     await svc.start()
     try:
         for n, account in enumerate(["a", "b", "c"]):
             await bus.publish_event(SNAP, seed_fields(snapshot(f"s-{account}", n, 10_000.0, account)))
         await bus.publish_event(SNAP, seed_fields(snapshot("s-a2", 5, 10_100.0, "a")))
-        await until(lambda: svc.pipeline.events_processed == 3)
-        await until(lambda: dead_letters(svc, "account_limit") == 1)
+        await eventually(lambda: svc.pipeline.events_processed == 3)
+        await eventually(lambda: dead_letters(svc, "account_limit") == 1)
         assert svc.accounts() == ["a", "b"]
         (_, dead), = await bus.read_stream(dlq_key(SNAP))
         assert "account_id: new account refused" in dead["reason"]
@@ -102,15 +52,15 @@ async def test_a_new_account_beyond_the_limit_is_dead_lettered_naming_it(tmp_pat
     json.dumps({"total_equity": 10_000.0, "event_id": "big", "note": "x" * 5_000_000}),
     "not json " + "x" * 5_000_000,
 ], ids=["snapshot", "not-json"])
-async def test_an_oversized_message_is_dead_lettered_as_a_sample_and_not_stored(tmp_path, backend, payload):
-    bus = backend.make(max_message_bytes=65_536)
-    svc = await build_service(settings_for(tmp_path), bus=bus)
+async def test_an_oversized_message_is_dead_lettered_as_a_sample_and_not_stored(leg, payload):
+    svc = await leg.build()  # the default limit: 65536 bytes
+    bus = svc.bus
     await svc.start()
     try:
         fields = {**seed_fields(snapshot("big", 0, 10_000.0)), "payload": payload}
         await bus.publish_event(SNAP, fields)
         await bus.publish_event(SNAP, seed_fields(snapshot("next", 1, 10_000.0)))
-        await until(lambda: svc.pipeline.events_processed == 1)
+        await eventually(lambda: svc.pipeline.events_processed == 1)
         assert dead_letters(svc, "too_large") == 1
         (_, dead), = await bus.read_stream(dlq_key(SNAP))
         size = message_bytes(fields)
@@ -125,14 +75,14 @@ async def test_an_oversized_message_is_dead_lettered_as_a_sample_and_not_stored(
         await svc.stop()
 
 
-async def test_the_message_size_limit_is_configurable(tmp_path, backend):
-    bus = backend.make(max_message_bytes=4096)
-    svc = await build_service(settings_for(tmp_path, max_message_bytes=4096), bus=bus)
+async def test_the_message_size_limit_is_configurable(leg):
+    svc = await leg.build({"service": {"max_message_bytes": 4096}})
+    bus = svc.bus
     await svc.start()
     try:
         fields = seed_fields({**snapshot("mid", 0, 10_000.0), "payload": {"total_equity": 1e4, "n": "x" * 5000}})
         await bus.publish_event(SNAP, fields)
-        await until(lambda: dead_letters(svc, "too_large") == 1)
+        await eventually(lambda: dead_letters(svc, "too_large") == 1)
         (_, dead), = await bus.read_stream(dlq_key(SNAP))
         assert "over service.max_message_bytes (4096)" in dead["reason"]
         assert svc.accounts() == []
@@ -154,22 +104,22 @@ def conflicts(svc: Any, event_type: str) -> float:
     return value or 0.0
 
 
-async def test_an_id_reused_with_other_content_is_ignored_and_a_copy_dead_lettered(tmp_path, backend):
-    bus = backend.make()
-    svc = await build_service(settings_for(tmp_path), bus=bus)
+async def test_an_id_reused_with_other_content_is_ignored_and_a_copy_dead_lettered(leg):
+    svc = await leg.build()
+    bus = svc.bus
     await svc.start()
     try:
         await bus.publish_event(SNAP, seed_fields(snapshot("s-0", 0, 10_000.0)))
         await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "HEALTHY")))
-        await until(lambda: svc.pipeline.events_processed == 2)
+        await eventually(lambda: svc.pipeline.events_processed == 2)
         policy = svc.policy("default")
         decided = [d async for d in svc.store.iter_decisions()]
         resent = {**seed_fields(health("h-1", 1, "HEALTHY")), "trace_id": "other", "source": "retry"}
         await bus.publish_event(HEALTH, resent)  # the same event again: a plain duplicate
         await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "CRITICAL")))
-        await until(lambda: dead_letters(svc, "conflicting_duplicate") == 1)
+        await eventually(lambda: dead_letters(svc, "conflicting_duplicate") == 1)
         await bus.publish_event(SNAP, seed_fields(snapshot("s-2", 2, 10_000.0)))
-        await until(lambda: svc.pipeline.events_processed == 3)
+        await eventually(lambda: svc.pipeline.events_processed == 3)
 
         (_, dead), = await bus.read_stream(dlq_key(HEALTH))
         assert dead["reason"] == (
@@ -187,17 +137,17 @@ async def test_an_id_reused_with_other_content_is_ignored_and_a_copy_dead_letter
         await svc.stop()
 
 
-async def test_conflicting_duplicates_in_one_batch_are_caught_too(tmp_path, backend):
-    bus = backend.make()
+async def test_conflicting_duplicates_in_one_batch_are_caught_too(leg):
+    bus = leg.bus()
     await bus.start()
     await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "HEALTHY")))
     await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "CRITICAL")))
     await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "HEALTHY")))
-    svc = await build_service(settings_for(tmp_path), bus=bus)
+    svc = await leg.build(bus=bus)
     await svc.start()
     try:
-        await until(lambda: dead_letters(svc, "conflicting_duplicate") == 1)
-        await until(lambda: svc.pipeline.events_processed == 1)
+        await eventually(lambda: dead_letters(svc, "conflicting_duplicate") == 1)
+        await eventually(lambda: svc.pipeline.events_processed == 1)
         dead = await bus.read_stream(dlq_key(HEALTH))
         assert [json.loads(f["payload"])["overall_status"] for _, f in dead] == ["CRITICAL"]
         assert conflicts(svc, HEALTH) == 1
@@ -205,26 +155,26 @@ async def test_conflicting_duplicates_in_one_batch_are_caught_too(tmp_path, back
         await svc.stop()
 
 
-async def test_after_a_restart_conflicts_are_found_in_the_event_log(tmp_path, backend):
-    first = await build_service(settings_for(tmp_path), bus=backend.make())
+async def test_after_a_restart_conflicts_are_found_in_the_event_log(leg):
+    first = await leg.build()
     await first.start()
     try:
         await first.bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "HEALTHY")))
-        await until(lambda: first.pipeline.events_processed == 1)  # the streams' order
+        await eventually(lambda: first.pipeline.events_processed == 1)  # the streams' order
         await first.bus.publish_event(SNAP, seed_fields(snapshot("s-1", 2, 10_000.0)))
-        await until(lambda: first.pipeline.events_processed == 2)
+        await eventually(lambda: first.pipeline.events_processed == 2)
     finally:
         await first.stop()
-    bus = backend.make()
-    svc = await build_service(settings_for(tmp_path), bus=bus)
+    svc = await leg.build()
+    bus = svc.bus
     await svc.start()
     try:
         # newer than the account's last event: not looked up, caught by the event log at commit
         await bus.publish_event(SNAP, seed_fields(snapshot("s-1", 9, 500.0)))
-        await until(lambda: dead_letters(svc, "conflicting_duplicate") == 1)
+        await eventually(lambda: dead_letters(svc, "conflicting_duplicate") == 1)
         await bus.publish_event(SNAP, seed_fields(snapshot("s-1", 2, 10_000.0)))  # plain redelivery
         await bus.publish_event(HEALTH, seed_fields(health("h-1", 1, "CRITICAL")))  # older: looked up
-        await until(lambda: dead_letters(svc, "conflicting_duplicate") == 2)
+        await eventually(lambda: dead_letters(svc, "conflicting_duplicate") == 2)
         assert conflicts(svc, HEALTH) == 1
         assert conflicts(svc, SNAP) == 1
         (_, dead), = await bus.read_stream(dlq_key(SNAP))

@@ -36,13 +36,11 @@ from sqlalchemy.engine import make_url
 from federation_ai.api.security import generate_key, hash_key
 from federation_ai.bus import DECISION_STREAM, stream_key
 from federation_ai.core import CoreConfig
-from federation_ai.core.micros import format_timestamp
-from federation_ai.service.demo import DemoFeed
 from federation_ai.service.verify import verify
 from federation_ai.store import Store
 
 from .conftest import REDIS_URL
-from .helpers import clean_replay, comparable, seed_fields
+from .helpers import clean_replay, comparable, demo_events, seed_fields
 from .tcp_proxy import TcpProxy
 
 if TYPE_CHECKING:
@@ -55,26 +53,12 @@ OUTAGE_S = float(os.environ.get("OUTAGE_SECONDS", "3"))
 RATE = 200  # events per second on the bus
 RECOVERY_BOUND_S = 1.0  # /health must say ok this soon after the dependency returns
 ACCOUNTS = ("alpha", "beta", "gamma", "delta")
-START_US = 1_717_200_000_000_000  # 2024-06-01T00:00:00Z
 DRILLS = (("postgres", "kill"), ("postgres", "pause"), ("redis", "kill"), ("redis", "pause"))
 
 
 def make_events(total: int) -> list[dict[str, Any]]:
     """Several accounts of the demo feed, merged by time."""
-    items = []
-    for n, account in enumerate(ACCOUNTS):
-        feed = DemoFeed(START_US, seed=300 + n, account_id=account)
-        count = 0
-        while count < total // len(ACCOUNTS) + 1:
-            for event_type, payload, ts in feed.next_tick():
-                items.append((ts, account, count, event_type, payload))
-                count += 1
-    items.sort()
-    return [
-        {"event_type": et, "event_id": f"{acct}-{i:06d}", "account_id": acct,
-         "timestamp": format_timestamp(ts), "payload": payload}
-        for ts, acct, i, et, payload in items[:total]
-    ]
+    return demo_events(ACCOUNTS, total // len(ACCOUNTS) + 1, seed=300, digits=6, total=total)
 
 
 def _free_port() -> int:
@@ -333,8 +317,8 @@ async def _assert_exactly_once(pg_url: str, redis: Redis, namespace: str,
     assert published == applied
 
 
-async def test_outages_keep_health_honest_and_lose_nothing(tmp_path, pg, namespace, redis):
-    pg_url = pg.create()
+async def test_outages_keep_health_honest_and_lose_nothing(tmp_path, pg_databases, namespace, redis):
+    pg_url = pg_databases.create()
     total_s = 4 + len(DRILLS) * (OUTAGE_S + 3)
     events = make_events(int(RATE * total_s) + RATE)
     async with _rig(tmp_path, pg_url, namespace) as rig:

@@ -1,87 +1,68 @@
-"""Publishing keeps commit order through bus failures: the relay never lets a newer
-decision overtake an older one that is still waiting to be published."""
+"""Publishing keeps commit order through bus failures, on both legs: no newer decision
+overtakes an older one still waiting to be published, and a graceful stop leaves
+nothing to publish twice. Observed from outside: events in through the service's
+ingest port, decisions out on the output stream, the outbox as the store has it."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from federation_ai.store import Store
 
-from federation_ai.bus import DECISION_STREAM, InMemoryBus
-from federation_ai.service import build_service
+from .conftest import load_events
+from .helpers import BusFaults, applied_ids, eventually, ids
 
-from .conftest import load_events, settings_for
-from .helpers import clean_replay
+PUBLISH = "publish_decisions"
 
 
-class FlakyBus(InMemoryBus):
-    """An in-memory bus whose publishing can be switched off, as if Redis were down."""
-
-    down = False
-
-    async def publish_decisions(self, decisions):
-        if self.down:
-            raise ConnectionError("bus unreachable")
-        return await super().publish_decisions(decisions)
-
-
-def _ids(decisions) -> list[str]:
-    return [d["decision_id"] for d in decisions]
-
-
-async def test_a_newer_decision_never_overtakes_one_waiting_for_a_retry(tmp_path):
+async def test_a_newer_decision_never_overtakes_one_waiting_for_a_retry(leg):
     events = load_events()
     thirds = len(events) // 3
-    bus = FlakyBus("svc")
-    svc = await build_service(settings_for(tmp_path), bus=bus)
-    await svc.pipeline.load()  # driven by hand: no background tasks, no wall-clock races
-    await bus.start()
-    relay = svc.relay
-    start = datetime.now(UTC)
+    faults = BusFaults(leg.bus())
+    svc = await leg.build(bus=faults)
+    await svc.start()
     try:
-        bus.down = True
+        faults.failing.add(PUBLISH)
         for envelope in events[:thirds]:
             await svc.ingest(envelope)
-        await relay.flush_fast()  # fails: the fast path stops until the relay caught up
-        assert relay.publish_error == "ConnectionError: bus unreachable"
-
-        relay.clock = lambda: start + timedelta(seconds=10)
-        await relay.relay_once()  # the oldest row fails again and backs off (at most 0.5 s)
+        await eventually(lambda: _tried(faults, 1))
         for envelope in events[thirds : 2 * thirds]:
-            await svc.ingest(envelope)  # committed while the fast path is off
-        await relay.flush_fast()
-        bus.down = False
-
-        # the newer rows are due, the older ones are still backing off: nothing moves
-        relay.clock = lambda: start + timedelta(seconds=10.25)
-        assert await relay.relay_once() is False
-        assert await bus.read_stream(DECISION_STREAM) == []
-
-        relay.clock = lambda: start + timedelta(seconds=20)
-        await relay.drain()
-        assert relay.publish_error is None
-        await relay.relay_once()  # caught up: the fast path is back
+            await svc.ingest(envelope)  # committed while the older ones wait for a retry
+        tried = faults.refused[PUBLISH]
+        await eventually(lambda: _tried(faults, tried + 2))  # retried with both in the outbox
+        assert await leg.published() == []
+        faults.failing.clear()
         for envelope in events[2 * thirds :]:
-            await svc.ingest(envelope)
-        await relay.flush_fast()
+            await svc.ingest(envelope)  # the bus is back: these may take the fast way out
 
-        published = [json.loads(f["payload"]) for _, f in await bus.read_stream(DECISION_STREAM)]
-        applied = [d for d in clean_replay(events) if d["status"] == "applied"]
-        assert _ids(published) == _ids(applied)
-        await relay.relay_once()
-        assert await svc.store.pending_outbox("publish") == []
+        expected = applied_ids(events)
+        await eventually(lambda: _published(leg, len(expected)))
+        assert ids(await leg.published()) == expected
+        await eventually(lambda: _outbox_empty(svc.store))
     finally:
         await svc.stop()
+    assert ids(await leg.published()) == expected  # the stop published nothing again
 
 
-async def test_a_graceful_stop_leaves_no_published_decision_to_publish_again(tmp_path):
-    bus = InMemoryBus("svc")
-    svc = await build_service(settings_for(tmp_path), bus=bus)
-    await svc.pipeline.load()
-    await bus.start()
-    for envelope in load_events()[:5]:
+async def test_a_graceful_stop_leaves_no_published_decision_to_publish_again(leg):
+    events = load_events()[:5]
+    svc = await leg.build()
+    await svc.start()
+    for envelope in events:
         await svc.ingest(envelope)
-    await svc.relay.flush_fast()
-    assert await svc.store.pending_outbox("publish") != []  # published, rows not yet gone
-    await svc.relay.stop()
-    assert await svc.store.pending_outbox("publish") == []
+    expected = applied_ids(events)
+    await eventually(lambda: _published(leg, len(expected)))
     await svc.stop()
+    async with await Store.open(leg.db_url) as store:
+        assert await store.outbox_stats() == {}
+    assert ids(await leg.published()) == expected
+
+
+async def _tried(faults: BusFaults, times: int) -> bool:
+    return faults.refused.get(PUBLISH, 0) >= times
+
+
+async def _published(leg, count: int) -> bool:
+    return len(await leg.published()) >= count
+
+
+async def _outbox_empty(store) -> bool:
+    return await store.outbox_stats() == {}

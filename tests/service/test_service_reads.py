@@ -1,4 +1,4 @@
-"""The service's read port on SQLite and PostgreSQL: the NAV timeline and the audit trail.
+"""The service's read port on both legs (SQLite, PostgreSQL): the NAV timeline and the audit trail.
 
 The timeline is the core's own metrics (every point equals the NAV and drawdown the
 core had after that snapshot, through deposits, a peak reset and a forced unfreeze),
@@ -11,41 +11,16 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 from sqlalchemy import event
 
-from federation_ai.api import create_app
-from federation_ai.api.security import generate_key, hash_key
-from federation_ai.service import build_service
 from federation_ai.service.read_port import InvalidReadQuery
-from federation_ai.store import Store
-
-from .conftest import settings_for
+from tests.conftest import add_keys
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    import httpx
 
     from federation_ai.service import FederationService
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-async def service(request, tmp_path) -> AsyncIterator[FederationService]:
-    if request.param == "postgres":
-        url = request.getfixturevalue("pg_url")
-        async with await Store.open(url) as store:
-            await store.upgrade()
-        settings = settings_for(tmp_path, db_url=url)
-    else:
-        settings = settings_for(tmp_path)
-    svc = await build_service(settings)
-    await svc.start()
-    try:
-        yield svc
-    finally:
-        await svc.stop()
 
 
 class Feed:
@@ -109,30 +84,27 @@ async def test_timeline_is_the_core_metrics_through_resets_and_unfreezes(service
     assert [m["kind"] for m in body["marks"]][:2] == ["freeze", "unfreeze"]
 
 
-async def test_first_timeline_read_is_constant_in_queries(service):
+async def test_first_timeline_read_is_constant_in_queries(service, client: httpx.AsyncClient):
     """One statement per chunk of history, whatever the number of operator commands."""
     feed = Feed(service)
     await feed.snapshot(10_000.0)
     for n in range(150):
         await feed.command("set_risk", max_leverage=1.0 + n % 3)
         await feed.snapshot(10_000.0 + n)
-    key = generate_key()
-    await service.store.add_api_key("viewer-desk", "viewer", hash_key(key))
+    key = (await add_keys(service.store))["viewer"]
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
     engine = service.store.engine.sync_engine
-    transport = httpx.ASGITransport(app=create_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        headers = {"Authorization": f"Bearer {key}"}
-        await client.get("/api/federation/whoami", headers=headers)  # the key is cached now
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            r = await client.get("/api/federation/timeline", headers=headers)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
+    headers = {"Authorization": f"Bearer {key}"}
+    await client.get("/api/federation/whoami", headers=headers)  # the key is cached now
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        r = await client.get("/api/federation/timeline", headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
     assert r.status_code == 200
     assert len(r.json()["points"]) == 151
     # reads of the event log and the audit trail (not the health probe's nor a key check)

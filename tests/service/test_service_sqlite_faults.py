@@ -20,7 +20,7 @@ from federation_ai.bus import InMemoryBroker, InMemoryBus, stream_key
 from federation_ai.service import StoreUnwritable, build_service
 
 from .conftest import load_events, settings_for
-from .helpers import clean_replay, comparable, seed_fields
+from .helpers import clean_replay, comparable, eventually, seed_fields
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -42,30 +42,12 @@ def set_read_only(paths: list[Path], read_only: bool) -> None:
             p.chmod(0o444 if read_only else 0o644)
 
 
-async def _until(predicate: Any, what: str, timeout: float = 20.0) -> None:
-    try:
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"never: {what}") from None
-
-
 async def _consumed(bus: InMemoryBus) -> bool:
     return await bus.lag() == 0 and await bus.pending_count() == 0
 
 
 async def _until_consumed(bus: InMemoryBus, what: str) -> None:
-    done = False
-
-    async def check() -> None:
-        nonlocal done
-        done = await _consumed(bus)
-
-    async with asyncio.timeout(20):
-        while not done:
-            await check()
-            await asyncio.sleep(0.02)
+    await eventually(lambda: _consumed(bus), what)
 
 
 async def _publish(bus: InMemoryBus, events: list[dict[str, Any]]) -> None:
@@ -77,6 +59,15 @@ async def _stored(svc) -> list[dict[str, Any]]:
     return [d async for d in svc.store.iter_decisions()]
 
 
+async def _started_on_a_file(tmp_path: Path) -> tuple[Any, InMemoryBus, list[Path]]:
+    """A started service on a SQLite file in ``tmp_path``; the files that hold its data."""
+    bus = _bus()
+    svc = await build_service(settings_for(tmp_path), bus=bus)
+    db = tmp_path / "federation.db"
+    await svc.start()
+    return svc, bus, [db, db.with_name(db.name + "-wal")]
+
+
 def _failing_lines(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in logs if e["event"] == "dependency_failing" and e["dependency"] == "store"]
 
@@ -84,11 +75,7 @@ def _failing_lines(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def test_a_file_that_turns_read_only_degrades_health_with_one_line(tmp_path):
     events = load_events()
     half = len(events) // 2
-    bus = _bus()
-    svc = await build_service(settings_for(tmp_path), bus=bus)
-    db = tmp_path / "federation.db"
-    files = [db, db.with_name(db.name + "-wal")]
-    await svc.start()
+    svc, bus, files = await _started_on_a_file(tmp_path)
     try:
         with capture_logs() as logs:
             await _publish(bus, events[:half])
@@ -97,7 +84,7 @@ async def test_a_file_that_turns_read_only_degrades_health_with_one_line(tmp_pat
             set_read_only(files, True)
             await svc.store.engine.dispose()  # as after a remount: connections open anew
             await _publish(bus, events[half:])
-            await _until(lambda: svc.health_summary()["status"] == "degraded", "degraded")
+            await eventually(lambda: svc.health_summary()["status"] == "degraded", "degraded")
             reasons = svc.health_summary()["reasons"]
             assert any(r.startswith("store: commit failing (") for r in reasons), reasons
             store_error = svc.status()["store"]["last_error"]
@@ -107,10 +94,10 @@ async def test_a_file_that_turns_read_only_degrades_health_with_one_line(tmp_pat
             await asyncio.sleep(1.0)  # retries go on: still one line
             lines = _failing_lines(logs)
             assert len(lines) == 1, [(e["event"], e["operation"], e.get("error")) for e in logs if "dependency" in e]
-            assert lines[0]["location"] == str(db)
+            assert lines[0]["location"] == str(files[0])
             assert lines[0]["operation"] == "commit"
             set_read_only(files, False)
-            await _until(lambda: svc.health_summary()["status"] == "ok", "ok again")
+            await eventually(lambda: svc.health_summary()["status"] == "ok", "ok again")
             await _until_consumed(bus, "all decided")
         assert svc.status()["store"]["last_error"] is None
         await svc.relay.drain()
@@ -143,13 +130,13 @@ async def test_a_full_database_degrades_health_and_loses_nothing(tmp_path):
                 limit["pages"] = int((await conn.exec_driver_sql("PRAGMA page_count")).scalar())
             await svc.store.engine.dispose()
             await _publish(bus, events[half:])
-            await _until(lambda: svc.health_summary()["status"] == "degraded", "degraded")
+            await eventually(lambda: svc.health_summary()["status"] == "degraded", "degraded")
             assert "store: commit failing (full)" in " ".join(svc.health_summary()["reasons"])
             assert "full" in svc.status()["store"]["last_error"]["error"]
             assert len(_failing_lines(logs)) == 1
             limit["pages"] = 1_000_000
             await _until_consumed(bus, "all decided")
-            await _until(lambda: svc.health_summary()["status"] == "ok", "ok again")
+            await eventually(lambda: svc.health_summary()["status"] == "ok", "ok again")
         await svc.relay.drain()
         assert comparable(await _stored(svc)) == comparable(clean_replay(events))
     finally:
@@ -197,17 +184,13 @@ async def test_serve_on_a_read_only_file_prints_one_line_and_exits_non_zero(tmp_
 
 async def test_the_bus_stream_keeps_what_the_store_could_not_take(tmp_path):
     """While the file is read-only the events wait on the bus, unacknowledged."""
-    bus = _bus()
-    svc = await build_service(settings_for(tmp_path), bus=bus)
-    db = tmp_path / "federation.db"
-    files = [db, db.with_name(db.name + "-wal")]
-    await svc.start()
+    svc, bus, files = await _started_on_a_file(tmp_path)
     try:
         set_read_only(files, True)
         await svc.store.engine.dispose()
         events = load_events()[:3]
         await _publish(bus, events)
-        await _until(lambda: svc.health_summary()["status"] == "degraded", "degraded")
+        await eventually(lambda: svc.health_summary()["status"] == "degraded", "degraded")
         assert await bus.pending_count() == len(events)
         assert len(bus.broker.entries(stream_key(events[0]["event_type"]))) >= 1
     finally:

@@ -1,4 +1,4 @@
-"""``federation verify`` finds events stored as out of order that arrived in time.
+"""``federation verify`` finds events stored as out of order that arrived in time (both legs).
 
 The log below is what the merge of the input streams used to make of stream A
 holding e-1 … e-4 and stream B e-5 after a restart: 1, 2, 5, then 3 and 4 rejected.
@@ -11,11 +11,8 @@ from typing import Any
 import pytest
 
 from federation_ai.core import CoreConfig, parse_event
-from federation_ai.service import build_service
 from federation_ai.service.entry_order import accepted_in_entry_order, entry_order
 from federation_ai.service.verify import verify
-
-from .conftest import settings_for
 
 TRADE = "trade.closed"
 SNAP = "portfolio.snapshot_updated"
@@ -33,14 +30,6 @@ def envelope(n: int, entry_id: str | None, event_type: str = TRADE, second: int 
     if entry_id is not None:
         env["stream_entry_id"] = entry_id
     return env
-
-
-@pytest.fixture
-async def service(tmp_path):
-    svc = await build_service(settings_for(tmp_path))
-    await svc.start()
-    yield svc
-    await svc.stop()
 
 
 async def test_verify_reports_events_rejected_only_by_the_merge(service):

@@ -14,7 +14,7 @@ import base64
 import hashlib
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import fastapi_offline
 from fastapi import Request  # noqa: TC002 - FastAPI reads the handlers' annotations at run time
@@ -24,6 +24,8 @@ from fastapi.staticfiles import StaticFiles
 from federation_ai.api.page_headers import page_headers
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from fastapi import FastAPI
     from starlette.responses import HTMLResponse, Response
     from starlette.types import Scope
@@ -66,31 +68,32 @@ def mount_docs(app: FastAPI) -> None:
     openapi_url = app.openapi_url or "/openapi.json"
     app.mount(ASSETS_URL, DocsAssets(directory=ASSETS_DIR), name="docs-assets")
 
+    def page(
+        request: Request,
+        render: Callable[..., HTMLResponse],
+        name: str,
+        assets: dict[str, str],
+        **options: Any,
+    ) -> HTMLResponse:
+        """``render`` with every URL under the proxy's root path; ``assets``: argument -> file."""
+        root = request.scope.get("root_path", "")
+        urls = {arg: f"{root}{ASSETS_URL}/{file}" for arg, file in assets.items()}
+        return _secured(
+            render(openapi_url=root + openapi_url, title=f"{title} - {name}", **urls, **options)
+        )
+
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return _secured(
-            get_swagger_ui_html(
-                openapi_url=root + openapi_url,
-                title=f"{title} - Swagger UI",
-                swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
-                swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
-                swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
-                oauth2_redirect_url=None,
-                # no call to the public validator service
-                swagger_ui_parameters={"validatorUrl": None},
-            )
-        )
+        swagger = {
+            "swagger_js_url": "swagger-ui-bundle.js",
+            "swagger_css_url": "swagger-ui.css",
+            "swagger_favicon_url": "favicon.png",
+        }
+        # no call to the public validator service
+        return page(request, get_swagger_ui_html, "Swagger UI", swagger,
+                    oauth2_redirect_url=None, swagger_ui_parameters={"validatorUrl": None})
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return _secured(
-            get_redoc_html(
-                openapi_url=root + openapi_url,
-                title=f"{title} - ReDoc",
-                redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
-                redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
-                with_google_fonts=False,
-            )
-        )
+        redoc_assets = {"redoc_js_url": "redoc.standalone.js", "redoc_favicon_url": "favicon.png"}
+        return page(request, get_redoc_html, "ReDoc", redoc_assets, with_google_fonts=False)
