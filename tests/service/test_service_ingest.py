@@ -11,7 +11,6 @@ from federation_ai.core import InvalidEvent
 from federation_ai.service import build_service
 from federation_ai.service.verify import verify
 from federation_ai.store import schema
-from tests.conftest import REDIS_POSTGRES
 
 from .conftest import load_events, settings_for
 from .helpers import clean_replay, comparable
@@ -79,19 +78,9 @@ async def test_invalid_event_raises_and_stores_nothing(service):
     assert await _count(service.store, schema.events) == 1
 
 
-class PolicyNotRestoredError(AssertionError):
-    """The policy read back after a restart differs from the one before it."""
-
-
-async def test_recovery_from_the_same_store(leg, request):
-    if leg.name == REDIS_POSTGRES:
-        # Known defect, kept visible (strict: this fails once it is fixed): the open
-        # research tasks are a dict in the state, and JSONB keeps object keys sorted by
-        # length, not in insertion order, so the restored policy lists them differently.
-        # Only that last comparison may fail: every other assertion still counts.
-        request.applymarker(pytest.mark.xfail(
-            strict=True, raises=PolicyNotRestoredError,
-            reason="open_research_tasks order is not kept by JSONB"))
+async def test_recovery_from_the_same_store(leg):
+    # On PostgreSQL this once failed: JSONB sorted the open research tasks by key length,
+    # so the restored policy listed them in another order (the state is json now).
     events = load_events()
     first = await leg.build()
     await first.start()
@@ -112,8 +101,7 @@ async def test_recovery_from_the_same_store(leg, request):
         assert (await verify(second.store, second.settings.core)).ok
     finally:
         await second.stop()
-    if restored != policy:
-        raise PolicyNotRestoredError(f"restored {restored!r}\n  before {policy!r}")
+    assert restored == policy
 
 
 async def test_subscribers_see_every_committed_decision(service):
