@@ -5,9 +5,3 @@ the shell (adapter outages, bus lag, stale data), routed by ``[alerts]`` rules t
 Apprise URLs and a signed JSON webhook, and delivered by a retrying relay of their
 own: a receiver that is down never holds up a decision (docs/operations.md, Alerts).
 """
-
-from federation_ai.alerts.alerts_settings import AlertsConfig
-from federation_ai.alerts.happenings import Happening, HappeningKind, Severity
-from federation_ai.alerts.service_alerts import Alerts, build_alerts
-
-__all__ = ["Alerts", "AlertsConfig", "Happening", "HappeningKind", "Severity", "build_alerts"]

@@ -89,7 +89,8 @@ def _apprise_shown(url: str) -> str:
     plugin = apprise.Apprise.instantiate(url)
     if not plugin:
         return urlsplit(url).scheme + "://"
-    return str(plugin.url(privacy=True)).split("?", 1)[0]
+    shown = plugin.url(privacy=True)  # type: ignore[no-untyped-call]  # apprise leaves it untyped
+    return str(shown).split("?", 1)[0]
 
 
 def _webhook_shown(url: str) -> str:

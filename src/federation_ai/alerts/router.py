@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from federation_ai.alerts.happenings import from_decisions, from_warnings
 from federation_ai.alerts.rules import effective_rules
@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from federation_ai.alerts.happenings import Happening
     from federation_ai.core import Event
     from federation_ai.core.early_warnings import EarlyWarning
+
+
+class StepAlerts(Protocol):
+    """What the pipeline calls for each processed event (``AlertRouter.for_step``)."""
+
+    def __call__(
+        self, event: Event, decisions: Sequence[dict[str, Any]], warnings: Sequence[EarlyWarning]
+    ) -> list[OutboxRow]: ...
 
 
 def _now() -> datetime:
