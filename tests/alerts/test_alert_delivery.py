@@ -8,8 +8,8 @@ from federation_ai.service import build_service
 
 from .receivers import wait_until
 from .service_setup import (
-    all_received,
     alert_settings,
+    all_received,
     freeze,
     mail_text,
     snapshot,

@@ -86,6 +86,7 @@ class AlertRelay:
         self.health = {c.id: ChannelHealth(c.shown, sorted(c.tags)) for c in channels}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._gone_logged: set[str] = set()
+        self._round_lock = asyncio.Lock()  # one round at a time (the loop, drain, tests)
 
     def backoff(self, attempts: int) -> timedelta:
         cfg = self.config
@@ -109,6 +110,10 @@ class AlertRelay:
 
     async def round(self) -> bool:
         """Start a send for every channel whose oldest pending row is due; True if any."""
+        async with self._round_lock:
+            return await self._round()
+
+    async def _round(self) -> bool:
         stats = await self.store.outbox_stats()
         started = False
         for kind, count in stats.items():

@@ -57,6 +57,21 @@ def _title(severity: str, happenings: Sequence[dict[str, Any]]) -> str:
     return f"{head}: {len(happenings)} happenings: {shown}"
 
 
+def _overview(happenings: Sequence[dict[str, Any]]) -> list[str]:
+    """One line per kind naming every account it concerns (a storm's whole list)."""
+    accounts: dict[str, list[str]] = {}
+    for h in happenings:
+        names = accounts.setdefault(str(h["kind"]), [])
+        if h.get("account_id") and h["account_id"] not in names:
+            names.append(str(h["account_id"]))
+    lines = []
+    for kind, names in accounts.items():
+        count = sum(1 for h in happenings if h["kind"] == kind)
+        where = f" on {_plural(len(names), 'account')}: {', '.join(sorted(names))}" if names else ""
+        lines.append(f"{kind} ({count}){where}")
+    return [*lines, ""]
+
+
 def group(happenings: Sequence[dict[str, Any]]) -> Message:
     """One message for ``happenings`` (payloads of outbox rows, oldest first)."""
     if not happenings:
@@ -68,7 +83,8 @@ def group(happenings: Sequence[dict[str, Any]]) -> Message:
     ordered = sorted(
         happenings, key=lambda h: (SEVERITY_RANK.get(str(h.get("severity")), 9), h["kind"])
     )
-    lines = [f"- [{h.get('severity')}] {h['summary']} ({h['at']})" for h in ordered[:MAX_LINES]]
+    lines = _overview(ordered) if len(ordered) > 1 else []
+    lines += [f"- [{h.get('severity')}] {h['summary']} ({h['at']})" for h in ordered[:MAX_LINES]]
     if len(ordered) > MAX_LINES:
         lines.append(f"... and {len(ordered) - MAX_LINES} more")
     ids = "\n".join(sorted(str(h["happening_id"]) for h in happenings))

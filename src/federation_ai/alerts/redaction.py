@@ -16,15 +16,26 @@ def channel_id(url: str) -> str:
     return "c" + hashlib.sha256(url.encode()).hexdigest()[:12]
 
 
+TOKEN_LEN = 8  # a path segment or query value this long may be a token
+
+
 def secret_parts(url: str) -> list[str]:
-    """The pieces of ``url`` that may be secrets: user, password, path segments and
-    query values (scrubbed from any error text before it is kept or logged)."""
+    """The pieces of ``url`` that may be secrets: the password, and path segments,
+    host-like tokens and query values long enough to be tokens (scrubbed from error
+    texts and log records; short words such as "json" or "hooks" stay readable)."""
     parts = urlsplit(url.removeprefix(WEBHOOK_PREFIX))
-    pieces = [parts.username, parts.password, *parts.path.split("/")]
-    pieces += [v for _, _, v in (kv.partition("=") for kv in parts.query.split("&"))]
-    found = {unquote(p) for p in pieces if p and len(p) > 2}
-    found |= {p for p in pieces if p and len(p) > 2}
+    tokens = [parts.hostname or "", *parts.path.split("/")]
+    tokens += [v for _, _, v in (kv.partition("=") for kv in parts.query.split("&"))]
+    pieces = [p for p in tokens if len(p) >= TOKEN_LEN and not _address(p)]
+    if parts.password:
+        pieces.append(parts.password)
+    found = {p for p in pieces if p} | {unquote(p) for p in pieces if p}
     return sorted(found, key=len, reverse=True)
+
+
+def _address(text: str) -> bool:
+    """An IP address or a dotted host name: shown, not a token."""
+    return "." in text and all(part.isalnum() or "-" in part for part in text.split("."))
 
 
 def scrub(text: str, url: str) -> str:

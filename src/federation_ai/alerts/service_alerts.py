@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from federation_ai.alerts import alert_ledger
+from federation_ai.alerts import alert_ledger, log_redaction
 from federation_ai.alerts.alert_relay import AlertRelay
 from federation_ai.alerts.alert_watch import AlertWatch
 from federation_ai.alerts.channels import build_channels
@@ -64,12 +64,16 @@ class Alerts:
         """Relay and watch until cancelled (nothing to do without a channel)."""
         if not self.channels or self.relay is None:
             return
+        urls = [c.url for c in self.channels]
+        secrets = log_redaction.secrets_of(urls, self.config.webhook_secret)
+        uninstall = log_redaction.install(secrets)
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.relay.run())
                 tasks.create_task(self._watch(clock, bus_lag, adapters, watchdog))
         finally:
             await self.relay.stop()
+            uninstall()
 
     async def _watch(
         self,
