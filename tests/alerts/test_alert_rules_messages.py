@@ -118,3 +118,12 @@ def test_a_webhook_without_a_secret_or_an_unknown_scheme_is_refused():
         build_channels(["webhook+https://example.com/h"], secret="", timeout_s=1)
     with pytest.raises(ConfigError, match=r"alerts.urls\[0\]"):
         build_channels(["nosuchscheme://token@host"], secret="", timeout_s=1)
+
+
+def test_the_example_file_lists_the_alert_defaults():
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / "examples" / "federation.toml"
+    cfg = load_settings(example, environ={}).alerts
+    assert effective_rules(cfg) == effective_rules(AlertsConfig())
+    assert cfg == AlertsConfig(severity=cfg.severity)  # every other key at its default
