@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from federation_ai.alerts.alert_watch import AlertWatch
@@ -121,8 +123,6 @@ def test_a_webhook_without_a_secret_or_an_unknown_scheme_is_refused():
 
 
 def test_the_example_file_lists_the_alert_defaults():
-    from pathlib import Path
-
     example = Path(__file__).parents[2] / "examples" / "federation.toml"
     cfg = load_settings(example, environ={}).alerts
     assert effective_rules(cfg) == effective_rules(AlertsConfig())
