@@ -14,6 +14,7 @@ from federation_ai.alerts.messages import group
 from federation_ai.alerts.router import AlertRouter
 from federation_ai.alerts.rules import effective_rules
 from federation_ai.alerts.webhook import signature, verify
+from federation_ai.core import parse_event
 from federation_ai.core.core_config import ConfigError
 from federation_ai.settings import load_settings
 
@@ -127,3 +128,16 @@ def test_the_example_file_lists_the_alert_defaults():
     cfg = load_settings(example, environ={}).alerts
     assert effective_rules(cfg) == effective_rules(AlertsConfig())
     assert cfg == AlertsConfig(severity=cfg.severity)  # every other key at its default
+
+
+def test_a_decision_that_cannot_be_read_costs_its_alert_not_the_batch():
+    channels = build_channels(["json://127.0.0.1:9/a"], secret="", timeout_s=1)
+    router = AlertRouter(AlertsConfig(), channels)
+    event = parse_event({"event_type": "portfolio.snapshot_updated", "event_id": "e",
+                         "account_id": "acc", "timestamp": "2024-01-01T10:00:00Z",
+                         "payload": {"total_equity": 1.0}})  # fmt: skip
+    assert router.for_step(event, [{"status": "applied"}], []) == []
+    good = {"decision_id": "d", "account_id": "acc", "decision_type": "freeze",
+            "role_source": "supervisor", "priority": 1, "timestamp": "t", "reason": "r",
+            "payload": {"triggers": ["drawdown"]}, "status": "applied"}  # fmt: skip
+    assert [r.decision_id for r in router.for_step(event, [good], [])] == ["d"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import orjson
 import structlog
 
 from federation_ai.alerts.channels import build_channels
@@ -37,7 +38,7 @@ async def test_no_secret_in_logs_status_or_repr(tmp_path, http, caplog):
                 lambda: all(c["messages_sent"] == 1 for c in svc.status()["alerts"]["channels"]),
                 what="delivery",
             )
-            status = json.dumps(svc.status(), default=str)
+            status = orjson.dumps(svc.status()).decode()  # as the API renders it
             shown = [repr(settings), repr(settings.alerts), repr(svc.alerts), str(svc.alerts.channels)]
         finally:
             await svc.stop()

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-
-import apprise
 
 from federation_ai.alerts.redaction import WEBHOOK_PREFIX, SendError, channel_id, scrub
 from federation_ai.alerts.rules import ALL
@@ -26,11 +24,14 @@ if TYPE_CHECKING:
     from federation_ai.alerts.messages import Message
 
 _TAGGED = re.compile(r"^([A-Za-z0-9_, -]+)=(?=[A-Za-z][A-Za-z0-9+.-]*://)")
-_NOTIFY_TYPE = {
-    "critical": apprise.NotifyType.FAILURE,
-    "warning": apprise.NotifyType.WARNING,
-    "info": apprise.NotifyType.INFO,
-}
+_NOTIFY_TYPE = {"critical": "failure", "warning": "warning", "info": "info"}  # Apprise's types
+
+
+def _apprise() -> Any:
+    """Apprise, imported when a channel is built (its import takes a third of a second)."""
+    import apprise  # noqa: PLC0415
+
+    return apprise
 
 
 class Sender(Protocol):
@@ -57,7 +58,8 @@ class Channel:
 class AppriseSender:
     def __init__(self, url: str, timeout_s: float) -> None:
         self._url = url
-        self._apprise = apprise.Apprise()
+        self._lib = _apprise()
+        self._apprise = self._lib.Apprise()
         self._timeout_s = timeout_s
         if not self._apprise.add(url):
             raise ValueError("Apprise does not know this URL")
@@ -76,7 +78,7 @@ class AppriseSender:
         result = await self._apprise.async_notify(
             body=message.body,
             title=message.title,
-            notify_type=_NOTIFY_TYPE.get(message.severity, apprise.NotifyType.INFO),
+            notify_type=self._lib.NotifyType(_NOTIFY_TYPE.get(message.severity, "info")),
             timeout=self._timeout_s,
             log_callback=keep,
         )
@@ -86,10 +88,10 @@ class AppriseSender:
 
 
 def _apprise_shown(url: str) -> str:
-    plugin = apprise.Apprise.instantiate(url)
+    plugin = _apprise().Apprise.instantiate(url)
     if not plugin:
         return urlsplit(url).scheme + "://"
-    shown = plugin.url(privacy=True)  # type: ignore[no-untyped-call]  # apprise leaves it untyped
+    shown = plugin.url(privacy=True)
     return str(shown).split("?", 1)[0]
 
 

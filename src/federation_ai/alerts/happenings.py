@@ -58,7 +58,7 @@ class Happening:
     def to_dict(self) -> dict[str, Any]:
         return {
             "happening_id": self.happening_id,
-            "kind": self.kind,
+            "kind": str(self.kind),
             "account_id": self.account_id,
             "summary": self.summary,
             "at": self.at,

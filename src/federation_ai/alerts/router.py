@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+import structlog
+
 from federation_ai.alerts.happenings import from_decisions, from_warnings
 from federation_ai.alerts.rules import effective_rules
 from federation_ai.store import OutboxRow
@@ -25,6 +27,9 @@ class StepAlerts(Protocol):
     def __call__(
         self, event: Event, decisions: Sequence[dict[str, Any]], warnings: Sequence[EarlyWarning]
     ) -> list[OutboxRow]: ...
+
+
+log = structlog.get_logger("federation_ai.alerts")
 
 
 def _now() -> datetime:
@@ -64,7 +69,16 @@ class AlertRouter:
         decisions: Sequence[dict[str, Any]],
         warnings: Sequence[EarlyWarning],
     ) -> list[OutboxRow]:
-        """The rows of one processed event, committed with its decisions (the pipeline)."""
+        """The rows of one processed event, committed with its decisions (the pipeline).
+
+        Never raises: a notification that cannot be derived is logged, and the batch
+        commits without it (decisions never wait for alerts).
+        """
         if not decisions and not warnings:
             return []
-        return self.rows([*from_decisions(decisions, event.payload), *from_warnings(warnings)])
+        try:
+            found = [*from_decisions(decisions, event.payload), *from_warnings(warnings)]
+            return self.rows(found)
+        except Exception as exc:
+            log.exception("alert_derivation_failed", event_id=event.event_id, error=repr(exc))
+            return []

@@ -48,5 +48,6 @@ def effective_rules(config: AlertsConfig) -> dict[str, Rule]:
         severity = config.severity.get(kind, default)
         if severity == OFF:
             continue
-        out[kind] = Rule(kind, severity, frozenset(config.routes.get(kind, (ALL,))))
+        name = str(kind)  # plain strings: orjson refuses str subclasses as keys
+        out[name] = Rule(name, str(severity), frozenset(config.routes.get(name, (ALL,))))
     return out
