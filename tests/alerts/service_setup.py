@@ -9,6 +9,8 @@ from typing import Any
 from federation_ai.alerts.webhook import SIGNATURE_HEADER, verify
 from federation_ai.settings import load_settings
 
+from .receivers import wait_until
+
 WEBHOOK_SECRET = "whsec-0123456789abcdef"
 SECRETS = ("jsonpw-s3cr3t", "mmtoken-s3cr3t", "qk-s3cr3t", WEBHOOK_SECRET)
 
@@ -66,6 +68,11 @@ def webhook_bodies(http) -> list[dict[str, Any]]:
         assert verify(post.body, WEBHOOK_SECRET, post.headers[SIGNATURE_HEADER])
         out.append(post.json())
     return out
+
+
+async def until_channels(svc, holds, what: str) -> None:
+    """Until ``holds(channel)`` for every channel of the service's alert status."""
+    await wait_until(lambda: all(holds(c) for c in svc.status()["alerts"]["channels"]), what=what)
 
 
 def mail_text(raw: bytes) -> str:

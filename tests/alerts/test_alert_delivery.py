@@ -13,6 +13,7 @@ from .service_setup import (
     freeze,
     mail_text,
     snapshot,
+    until_channels,
     urls,
     webhook_bodies,
 )
@@ -57,10 +58,7 @@ async def test_a_receiver_that_is_down_gets_the_message_after_it_comes_back(tmp_
     await svc.start()
     try:
         await freeze(svc, "acc-1")
-        await wait_until(
-            lambda: all(c["consecutive_failures"] >= 2 for c in svc.status()["alerts"]["channels"]),
-            what="failed sends",
-        )
+        await until_channels(svc, lambda c: c["consecutive_failures"] >= 2, "failed sends")
         channel = svc.status()["alerts"]["channels"][0]
         assert not channel["healthy"] and channel["last_error"] and channel["pending"] == 3
         http.start()  # back, on the same port
@@ -71,9 +69,7 @@ async def test_a_receiver_that_is_down_gets_the_message_after_it_comes_back(tmp_
         assert all_received(http) == {"json": 1, "mmost": 1, "webhook": 1}
         (hook,) = webhook_bodies(http)
         assert hook["count"] == 3
-        await wait_until(
-            lambda: all(c["healthy"] for c in svc.status()["alerts"]["channels"]), what="healthy"
-        )
+        await until_channels(svc, lambda c: c["healthy"], "healthy")
     finally:
         await svc.stop()
 

@@ -11,8 +11,7 @@ import structlog
 from federation_ai.alerts.channels import build_channels
 from federation_ai.service import build_service
 
-from .receivers import wait_until
-from .service_setup import SECRETS, WEBHOOK_SECRET, alert_settings, freeze, urls
+from .service_setup import SECRETS, WEBHOOK_SECRET, alert_settings, freeze, until_channels, urls
 
 
 def assert_clean(text: str) -> None:
@@ -29,15 +28,9 @@ async def test_no_secret_in_logs_status_or_repr(tmp_path, http, caplog):
         await svc.start()
         try:
             await freeze(svc, "acc-1")
-            await wait_until(
-                lambda: all(c["failures"] >= 1 for c in svc.status()["alerts"]["channels"]),
-                what="failures",
-            )
+            await until_channels(svc, lambda c: c["failures"] >= 1, "failures")
             http.start()
-            await wait_until(
-                lambda: all(c["messages_sent"] == 1 for c in svc.status()["alerts"]["channels"]),
-                what="delivery",
-            )
+            await until_channels(svc, lambda c: c["messages_sent"] == 1, "delivery")
             status = orjson.dumps(svc.status()).decode()  # as the API renders it
             shown = [repr(settings), repr(settings.alerts), repr(svc.alerts), str(svc.alerts.channels)]
         finally:

@@ -11,43 +11,33 @@ from federation_ai.settings import load_settings
 from .receivers import wait_until
 from .service_setup import WEBHOOK_SECRET, webhook_bodies
 
-T0 = parse_timestamp("2024-01-01T10:00:00Z")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> int:
-        return self.now
-
 
 async def test_stale_data_alerts_once_per_episode(tmp_path, http):
-    clock = Clock()
+    now = [parse_timestamp("2024-01-01T10:00:00Z")]  # the service's clock, moved by hand
     settings = load_settings(environ={}, overrides={
         "service": {"data_dir": str(tmp_path)},
         "watchdog": {"stale_after_s": 60.0, "check_every_s": 3600.0},
         "alerts": {"urls": [f"webhook+http://{http.url('/signed')}"],
                    "webhook_secret": WEBHOOK_SECRET, "group_s": 0.2, "check_every_s": 3600.0},
     })  # fmt: skip
-    svc = await build_service(settings, clock=clock)
+    svc = await build_service(settings, clock=lambda: now[0])
     await svc.start()
 
     async def look():
         await svc.watchdog.check()
         w = svc.watchdog
-        return await svc.alerts.look(clock(), adapter_failures={}, bus_lag=0,
+        return await svc.alerts.look(now[0], adapter_failures={}, bus_lag=0,
                                      stale_accounts=w.stale, input_stale=False)  # fmt: skip
 
     try:
         await svc.ingest({"event_type": "portfolio.snapshot_updated", "event_id": "s1",
-                          "account_id": "acc", "timestamp": format_timestamp(clock.now),
+                          "account_id": "acc", "timestamp": format_timestamp(now[0]),
                           "payload": {"total_equity": 10_000.0}})  # fmt: skip
         assert await look() == []
-        clock.now += 61 * US_PER_SECOND
+        now[0] += 61 * US_PER_SECOND
         (stale,) = await look()
         assert stale.kind == "stale_data" and stale.happening_id.startswith("stale:acc:")
-        clock.now += 10 * US_PER_SECOND
+        now[0] += 10 * US_PER_SECOND
         assert await look() == []  # the same episode
         svc.alerts._queued.clear()  # as after a restart of the watch: the store still refuses it
         await look()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -42,15 +42,15 @@ def _now() -> datetime:
 class ChannelHealth:
     channel: str  # the URL without secrets
     tags: list[str]
+    pending: int | None = None  # rows waiting, as of the last round
     messages: int = 0
+    last_sent_at: str | None = None
     happenings: int = 0
     failures: int = 0
-    consecutive_failures: int = 0
     last_error: str | None = None
+    consecutive_failures: int = 0
     last_error_at: str | None = None
-    last_sent_at: str | None = None
     retry_at: str | None = None
-    pending: int | None = field(default=None)
 
     def as_dict(self) -> dict[str, Any]:
         return {

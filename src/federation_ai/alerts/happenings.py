@@ -66,88 +66,61 @@ class Happening:
         }
 
 
-def _freeze(d: Mapping[str, Any], _by: str | None) -> Happening:
-    p = d["payload"]
-    triggers = ", ".join(p.get("triggers", ()))
-    return _happening(
-        d, HappeningKind.FREEZE, f"{d['account_id']} frozen: {triggers}",
-        {"triggers": list(p.get("triggers", ())), "freeze_severity": p.get("severity"),
-         "previous_mode": p.get("previous_mode")},
-    )  # fmt: skip
+def _summary(kind: str, d: Mapping[str, Any], by: str | None) -> str:
+    p, account = d["payload"], d["account_id"]
+    if kind == HappeningKind.FREEZE:
+        return f"{account} frozen: {', '.join(p.get('triggers', ()))}"
+    if kind == HappeningKind.UNFREEZE:
+        return f"{account} unfrozen by {p.get('by')}: mode {p.get('restored_mode')}"
+    if kind == HappeningKind.VETO:
+        what = f"{p.get('overridden_role')} {p.get('overridden_type')}"
+        return f"{account}: veto of {what}: {p.get('rule')}"
+    if kind == HappeningKind.EMERGENCY_DOWNGRADE:
+        return f"{account} emergency downgrade: {p.get('previous_profile')} -> {p.get('profile')}"
+    if kind == HappeningKind.OPERATOR_MODE_CHANGE:
+        return f"{account} mode {p.get('previous_mode')} -> {p.get('mode')} by {by}"
+    return f"{account} ESS CRITICAL: {d['reason']}"
 
 
-def _unfreeze(d: Mapping[str, Any], _by: str | None) -> Happening:
-    p = d["payload"]
-    by = p.get("by")
-    return _happening(
-        d, HappeningKind.UNFREEZE,
-        f"{d['account_id']} unfrozen by {by}: mode {p.get('restored_mode')}",
-        {"by": by, "restored_mode": p.get("restored_mode")},
-    )  # fmt: skip
+# the payload keys each kind carries into its details
+_DETAILS: dict[str, tuple[str, ...]] = {
+    HappeningKind.FREEZE: ("triggers", "severity", "previous_mode"),
+    HappeningKind.UNFREEZE: ("by", "restored_mode"),
+    HappeningKind.VETO: ("overridden_decision_id", "overridden_role", "overridden_type", "rule"),
+    HappeningKind.EMERGENCY_DOWNGRADE: ("profile", "previous_profile"),
+    HappeningKind.OPERATOR_MODE_CHANGE: ("mode", "previous_mode", "duration_minutes"),
+    HappeningKind.ESS_CRITICAL: ("level",),
+}
 
 
-def _veto(d: Mapping[str, Any], _by: str | None) -> Happening:
-    p = d["payload"]
-    what = f"{p.get('overridden_role')} {p.get('overridden_type')}"
-    return _happening(
-        d, HappeningKind.VETO, f"{d['account_id']}: veto of {what}: {p.get('rule')}",
-        {"overridden_decision_id": p.get("overridden_decision_id"),
-         "overridden_role": p.get("overridden_role"),
-         "overridden_type": p.get("overridden_type"), "rule": p.get("rule")},
-    )  # fmt: skip
-
-
-def _downgrade(d: Mapping[str, Any], _by: str | None) -> Happening:
-    p = d["payload"]
-    change = f"{p.get('previous_profile')} -> {p.get('profile')}"
-    return _happening(
-        d, HappeningKind.EMERGENCY_DOWNGRADE, f"{d['account_id']} emergency downgrade: {change}",
-        {"profile": p.get("profile"), "previous_profile": p.get("previous_profile")},
-    )  # fmt: skip
-
-
-def _mode(d: Mapping[str, Any], by: str | None) -> Happening:
-    p = d["payload"]
-    change = f"{p.get('previous_mode')} -> {p.get('mode')}"
-    return _happening(
-        d, HappeningKind.OPERATOR_MODE_CHANGE, f"{d['account_id']} mode {change} by {by}",
-        {"by": by, "mode": p.get("mode"), "previous_mode": p.get("previous_mode"),
-         "duration_minutes": p.get("duration_minutes")},
-    )  # fmt: skip
-
-
-def _ess(d: Mapping[str, Any], _by: str | None) -> Happening:
-    return _happening(
-        d, HappeningKind.ESS_CRITICAL, f"{d['account_id']} ESS CRITICAL: {d['reason']}",
-        {"level": d["payload"].get("level")},
-    )  # fmt: skip
-
-
-def _happening(
-    d: Mapping[str, Any], kind: HappeningKind, summary: str, details: dict[str, Any]
-) -> Happening:
-    return Happening(
-        d["decision_id"], kind, d["account_id"], summary, str(d["timestamp"]),
-        {**details, "decision_id": d["decision_id"], "reason": d["reason"]},
-    )  # fmt: skip
-
-
-def _recognise(d: Mapping[str, Any]) -> Any:
-    """The maker of ``d``'s happening, or None: how each kind shows in a decision."""
+def _kind(d: Mapping[str, Any]) -> HappeningKind | None:
+    """The happening ``d`` is, if any: how each kind shows in a decision."""
     kind, role, p = d["decision_type"], d["role_source"], d.get("payload") or {}
     if kind == DecisionType.FREEZE:
-        return _freeze
+        return HappeningKind.FREEZE
     if kind == DecisionType.UNFREEZE:
-        return _unfreeze
+        return HappeningKind.UNFREEZE
     if kind == DecisionType.OVERRIDE and p.get("action") == "veto":
-        return _veto
+        return HappeningKind.VETO
     if kind == DecisionType.CAPITAL_PROFILE and role == Role.CEO and d["priority"] == CRITICAL:
-        return _downgrade  # the daily review's changes have a lower priority
+        return HappeningKind.EMERGENCY_DOWNGRADE  # the daily review's are of lower priority
     if kind == DecisionType.MODE_CHANGE and role == Role.OPERATOR:
-        return _mode
+        return HappeningKind.OPERATOR_MODE_CHANGE
     if kind == DecisionType.ESS_POLICY and p.get("level") == "CRITICAL":
-        return _ess
+        return HappeningKind.ESS_CRITICAL
     return None
+
+
+def _from_decision(kind: HappeningKind, d: Mapping[str, Any], by: str | None) -> Happening:
+    p = d["payload"]
+    details = {key: p.get(key) for key in _DETAILS[kind]}
+    if kind == HappeningKind.OPERATOR_MODE_CHANGE:
+        details["by"] = by
+    details |= {"decision_id": d["decision_id"], "reason": d["reason"]}
+    summary = _summary(kind, d, by)
+    return Happening(
+        d["decision_id"], kind.value, d["account_id"], summary, str(d["timestamp"]), details
+    )
 
 
 def from_decisions(
@@ -160,9 +133,9 @@ def from_decisions(
     for d in decisions:
         if d["status"] != Status.APPLIED:
             continue
-        make = _recognise(d)
-        if make is not None:
-            out.append(make(d, None if by is None else str(by)))
+        kind = _kind(d)
+        if kind is not None:
+            out.append(_from_decision(kind, d, None if by is None else str(by)))
     return out
 
 

@@ -67,30 +67,27 @@ class Alerts:
         urls = [c.url for c in self.channels]
         secrets = log_redaction.secrets_of(urls, self.config.webhook_secret)
         uninstall = log_redaction.install(secrets)
+        def seen() -> dict[str, Any]:
+            return {
+                "adapter_failures": {n: h.consecutive_failures for n, h in adapters.items()},
+                "bus_lag": bus_lag(),
+                "stale_accounts": list(watchdog.stale),
+                "input_stale": bool(watchdog.input_stale),
+            }
+
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.relay.run())
-                tasks.create_task(self._watch(clock, bus_lag, adapters, watchdog))
+                tasks.create_task(self._watch(clock, seen))
         finally:
             await self.relay.stop()
             uninstall()
 
-    async def _watch(
-        self,
-        clock: Callable[[], int],
-        bus_lag: Callable[[], int | None],
-        adapters: Mapping[str, Any],
-        watchdog: Any,
-    ) -> None:
+    async def _watch(self, clock: Callable[[], int], seen: Callable[[], dict[str, Any]]) -> None:
+        """Look every ``check_every_s``: ``seen`` gathers what the service shows now."""
         while True:
             try:
-                await self.look(
-                    clock(),
-                    adapter_failures={n: h.consecutive_failures for n, h in adapters.items()},
-                    bus_lag=bus_lag(),
-                    stale_accounts=list(watchdog.stale),
-                    input_stale=bool(watchdog.input_stale),
-                )
+                await self.look(clock(), **seen())
             except Exception as exc:  # noqa: BLE001 - the store may be down: the next look retries
                 log.debug("alerts_watch_failed", error=describe(exc))
             await asyncio.sleep(self.config.check_every_s)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path  # noqa: TC003 - typer reads the annotations at run time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -36,30 +36,30 @@ def _alerts(config: Path | None) -> Alerts:
     return alerts
 
 
+alerts_app = typer.Typer(help="Notification channels ([alerts]).", no_args_is_help=True)
+ConfigOption = Annotated[Path | None, typer.Option("--config", help=H_CONFIG)]
+
+
+@alerts_app.command("test")
+def send_test(config: ConfigOption = None) -> None:
+    """Send a test message to every configured channel; exit 1 if any failed."""
+    results = asyncio.run(_alerts(config).send_test())
+    for channel, error in results:
+        outcome = "ok" if error is None else "failed"
+        print(f"{outcome:<7} {channel.shown}" + ("" if error is None else f"  ({error})"))
+    if any(error is not None for _, error in results):
+        raise typer.Exit(1)
+
+
+@alerts_app.command("list")
+def list_channels(config: ConfigOption = None) -> None:
+    """The channels (without secrets), their tags, and each kind's rule."""
+    alerts = _alerts(config)
+    for channel in alerts.channels:
+        print(f"{channel.id}  {channel.shown}  tags={','.join(sorted(channel.tags))}")
+    for kind, rule in alerts.router.rules.items():
+        print(f"{kind:<22} {rule.severity:<9} -> {','.join(sorted(rule.tags))}")
+
+
 def register(app: typer.Typer) -> None:
-    alerts_app = typer.Typer(help="Notification channels ([alerts]).", no_args_is_help=True)
     app.add_typer(alerts_app, name="alerts")
-
-    @alerts_app.command("test")
-    def test(
-        config: Annotated[Path | None, typer.Option("--config", help=H_CONFIG)] = None,
-    ) -> None:
-        """Send a test message to every configured channel; exit 1 if any failed."""
-        alerts = _alerts(config)
-        results = asyncio.run(alerts.send_test())
-        for channel, error in results:
-            print(f"{'ok' if error is None else 'failed':<7} {channel.shown}"
-                  + ("" if error is None else f"  ({error})"))  # fmt: skip
-        if any(error is not None for _, error in results):
-            raise typer.Exit(1)
-
-    @alerts_app.command("list")
-    def list_channels(
-        config: Annotated[Path | None, typer.Option("--config", help=H_CONFIG)] = None,
-    ) -> None:
-        """The channels (without secrets), their tags, and each kind's rule."""
-        alerts = _alerts(config)
-        for channel in alerts.channels:
-            print(f"{channel.id}  {channel.shown}  tags={','.join(sorted(channel.tags))}")
-        for kind, rule in alerts.router.rules.items():
-            print(f"{kind:<22} {rule.severity:<9} -> {','.join(sorted(rule.tags))}")
