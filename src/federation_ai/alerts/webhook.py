@@ -2,8 +2,10 @@
 
 ``webhook+https://host/path`` posts to ``https://host/path`` with the headers
 ``X-Federation-Signature: sha256=<hex>`` (the key: ``alerts.webhook_secret``) and
-``X-Federation-Delivery`` (the same for every retry of one message: a receiver can
-drop a repeat). Any 2xx answer is delivered; anything else is retried.
+``X-Federation-Delivery`` (a hash of the happening ids it carries: a retry of the same
+happenings has the same one, so a receiver can drop a repeat; each happening also
+carries its own ``happening_id``). Any 2xx answer is delivered; anything else is
+retried.
 """
 
 from __future__ import annotations
