@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from federation_ai.alerts.alerts_settings import AlertsConfig
 from federation_ai.core.core_config import ConfigError, CoreConfig, build_section
 from federation_ai.core.early_warnings import WarningsConfig
 from federation_ai.interop.interop_settings import InteropConfig
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 ENV_PREFIX = "FEDERATION_"
 _SERVICE_SECTIONS = (
     "service", "adapters", "api", "ingest", "interop", "report", "replay", "warnings",
-    "watchdog",
+    "watchdog", "alerts",
 )  # fmt: skip
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 # Every event waits this long at most before it is decided: a lateness is for clock
@@ -186,6 +187,7 @@ class Settings:
     replay: ReplayConfig = field(default_factory=ReplayConfig)
     warnings: WarningsConfig = field(default_factory=WarningsConfig)
     watchdog: WatchdogConfig = field(default_factory=WatchdogConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -248,4 +250,5 @@ def load_settings(
         replay=build_section(ReplayConfig, service.get("replay", {}), "replay"),
         warnings=build_section(WarningsConfig, service.get("warnings", {}), "warnings"),
         watchdog=build_section(WatchdogConfig, service.get("watchdog", {}), "watchdog"),
+        alerts=build_section(AlertsConfig, service.get("alerts", {}), "alerts"),
     )

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from federation_ai.cli import db_cmd, keys_cmd, replay_cmd, serve_cmd, sweep_cmd, verify_cmd
+from federation_ai.cli import (
+    alerts_cmd,
+    db_cmd,
+    keys_cmd,
+    replay_cmd,
+    serve_cmd,
+    sweep_cmd,
+    verify_cmd,
+)
 
 app = typer.Typer(
     name="federation",
@@ -39,7 +47,7 @@ def main(
 
 
 # Each module adds its commands to the app.
-for module in (replay_cmd, sweep_cmd, serve_cmd, db_cmd, verify_cmd, keys_cmd):
+for module in (replay_cmd, sweep_cmd, serve_cmd, db_cmd, verify_cmd, keys_cmd, alerts_cmd):
     module.register(app)
 
 

@@ -6,6 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.adapters import build_adapters
+from federation_ai.alerts.service_alerts import build_alerts
 from federation_ai.bus import INPUT_EVENT_TYPES, make_bus
 from federation_ai.interop.quantum_trader import EXTRA_STREAMS, translate
 from federation_ai.service.broadcast import Broadcaster
@@ -136,6 +137,7 @@ async def build_service(
         publish_retry_max_s=cfg.retry_max_s,
         health=health,
     )
+    alerts = build_alerts(settings.alerts, store)
     pipeline = Pipeline(
         store,
         settings.core,
@@ -148,6 +150,7 @@ async def build_service(
         max_accounts=cfg.max_accounts,
         health=health,
         warnings=settings.warnings,
+        alerts=alerts.for_step,
         direct={
             name: a
             for name, a in adapters.writers.items()
@@ -183,6 +186,7 @@ async def build_service(
         clock=clock,
         health=health,
         prober=prober,
+        alerts=alerts,
     )
 
 

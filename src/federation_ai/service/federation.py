@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
     from federation_ai.adapters import AdapterSet
+    from federation_ai.alerts.service_alerts import Alerts
     from federation_ai.bus import EventBus
     from federation_ai.core import AccountState, Event
     from federation_ai.service.broadcast import Broadcaster
@@ -129,7 +130,9 @@ class FederationService:
         *,
         health: HealthBoard | None = None,
         prober: Prober | None = None,
+        alerts: Alerts | None = None,
     ) -> None:
+        self.alerts = alerts
         self.settings = settings
         self.store = store
         self.bus = bus
@@ -171,6 +174,10 @@ class FederationService:
         if self.prober is not None:
             self._spawn(self.prober.run(), "probe")
         self._spawn(self.watchdog.run(), "watchdog")
+        if self.alerts is not None:
+            self._spawn(self.alerts.run(clock=self.clock, bus_lag=lambda: self._lag.value,
+                                        adapters=self.relay.delivery.health,
+                                        watchdog=self.watchdog), "alerts")  # fmt: skip
         log.info("service_started", accounts=accounts, config_digest=self.settings.core.digest)
 
     async def stop(self) -> None:
@@ -347,6 +354,7 @@ class FederationService:
             "subscribers": self.hub.subscribers,
             "early_warnings": self.pipeline.warnings.as_status(),
             "watchdog": self.watchdog.as_status(),
+            "alerts": None if self.alerts is None else self.alerts.as_status(),
         }
 
     def _account_summary(self) -> dict[str, Any]:

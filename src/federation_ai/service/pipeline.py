@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
     from federation_ai.adapters.contracts import Adapter
+    from federation_ai.alerts.router import StepAlerts
     from federation_ai.core import CoreConfig
     from federation_ai.service.broadcast import Broadcaster
     from federation_ai.service.prometheus_metrics import ServiceMetrics
@@ -165,8 +166,10 @@ class Pipeline:
         max_accounts: int | None = None,
         health: HealthBoard | None = None,
         warnings: WarningsConfig | None = None,
+        alerts: StepAlerts | None = None,
     ) -> None:
         self.store = store
+        self._alerts = alerts  # notifications, committed with the decisions they are about
         self.warnings = WarningTracker(warnings or WarningsConfig(), config.supervisor, metrics)
         self.max_accounts = max_accounts  # None: no limit (replay, verify, tests)
         self.health = health if health is not None else HealthBoard()
@@ -342,6 +345,8 @@ class Pipeline:
         decisions = [d.to_dict() for d in result.decisions]
         work.decisions.extend(decisions)
         self._outbox(event, decisions, work)
+        if self._alerts is not None:
+            work.outbox.extend(self._alerts(event, decisions, fired))
         return Outcome(PROCESSED, decisions)
 
     def _publish_due(self) -> datetime | None:
