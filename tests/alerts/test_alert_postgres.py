@@ -10,7 +10,6 @@ import pytest
 from federation_ai.service import build_service
 from federation_ai.settings import load_settings
 from federation_ai.store import Store
-from tests.service.conftest import pg, pg_url  # noqa: F401 - fixtures
 
 from .receivers import wait_until
 from .service_setup import WEBHOOK_SECRET, freeze, webhook_bodies
@@ -18,7 +17,7 @@ from .service_setup import WEBHOOK_SECRET, freeze, webhook_bodies
 pytestmark = pytest.mark.postgres
 
 
-async def test_a_freeze_is_one_message_across_a_restart_on_postgres(tmp_path, http, pg_url):  # noqa: F811
+async def test_a_freeze_is_one_message_across_a_restart_on_postgres(tmp_path, http, pg_url):
     store = await Store.open(pg_url)
     await store.upgrade()
     await store.close()
