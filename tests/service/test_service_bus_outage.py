@@ -80,7 +80,7 @@ async def test_the_relay_does_not_log_every_failed_round(bus_service):
         await svc.ingest(envelope)
     bus.down = True
     with capture_logs() as logs:
-        await svc.relay.flush_fast()
+        await svc.publisher.flush()
         for _ in range(30):  # three seconds of relay rounds
             await svc.relay.relay_once()
     warnings = [e for e in logs if e["log_level"] == "warning"]
@@ -120,7 +120,7 @@ async def test_publishing_resumes_as_soon_as_the_bus_answers_again(bus_service):
     for envelope in load_events()[:5]:
         await svc.ingest(envelope)
     bus.down = True
-    await svc.relay.flush_fast()
+    await svc.publisher.flush()
     past_grace = datetime.now(UTC) + timedelta(seconds=3)
     svc.relay.clock = lambda: past_grace
     await svc.relay.relay_once()  # fails: the oldest row backs off

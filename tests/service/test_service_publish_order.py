@@ -41,14 +41,14 @@ async def test_a_newer_decision_never_overtakes_one_waiting_for_a_retry(tmp_path
         bus.down = True
         for envelope in events[:thirds]:
             await svc.ingest(envelope)
-        await relay.flush_fast()  # fails: the fast path stops until the relay caught up
+        await svc.publisher.flush()  # fails: the fast path stops until the relay caught up
         assert relay.publish_error == "ConnectionError: bus unreachable"
 
         relay.clock = lambda: start + timedelta(seconds=10)
         await relay.relay_once()  # the oldest row fails again and backs off (at most 0.5 s)
         for envelope in events[thirds : 2 * thirds]:
             await svc.ingest(envelope)  # committed while the fast path is off
-        await relay.flush_fast()
+        await svc.publisher.flush()
         bus.down = False
 
         # the newer rows are due, the older ones are still backing off: nothing moves
@@ -62,7 +62,7 @@ async def test_a_newer_decision_never_overtakes_one_waiting_for_a_retry(tmp_path
         await relay.relay_once()  # caught up: the fast path is back
         for envelope in events[2 * thirds :]:
             await svc.ingest(envelope)
-        await relay.flush_fast()
+        await svc.publisher.flush()
 
         published = [json.loads(f["payload"]) for _, f in await bus.read_stream(DECISION_STREAM)]
         applied = [d for d in clean_replay(events) if d["status"] == "applied"]
@@ -80,7 +80,7 @@ async def test_a_graceful_stop_leaves_no_published_decision_to_publish_again(tmp
     await bus.start()
     for envelope in load_events()[:5]:
         await svc.ingest(envelope)
-    await svc.relay.flush_fast()
+    await svc.publisher.flush()
     assert await svc.store.pending_outbox("publish") != []  # published, rows not yet gone
     await svc.relay.stop()
     assert await svc.store.pending_outbox("publish") == []

@@ -21,7 +21,6 @@ from federation_ai.bus.contract import (
     DEFAULT_MAXLEN,
     INPUT_EVENT_TYPES,
     BusMessage,
-    Outgoing,
     dlq_key,
     group_name,
     published_key,
@@ -93,16 +92,15 @@ class InMemoryBus(ConsumerCore):
         event_types: list[str],
         count: int,
         acks: Batches,
-        publish: Outgoing | None = None,
-    ) -> tuple[Batches, int]:
+        decisions: Sequence[Mapping[str, Any]] = (),
+    ) -> tuple[Batches, int, int]:
         await self.ack([m for msgs in acks.values() for m in msgs])
-        if publish is not None:
-            publish.added = await self.publish_decisions(publish.decisions)
+        published = await self.publish_decisions(decisions) if decisions else 0
         self._waiter = self.broker.waiter()  # set by any add after this read
         out = self._read_all(event_types, count)
         now_ms = self.broker.now_ms()
         await asyncio.sleep(0)  # let other tasks run between non-blocking polls
-        return out, now_ms
+        return out, now_ms, published
 
     async def _wait_new(self, block_ms: int) -> bool:
         with contextlib.suppress(TimeoutError):

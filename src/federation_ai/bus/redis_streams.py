@@ -43,8 +43,6 @@ if TYPE_CHECKING:
 
     from redis.typing import EncodableT, KeyT, StreamIdT
 
-    from federation_ai.bus.contract import Outgoing
-
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_SOCKET_TIMEOUT_S = 5.0
 DEFAULT_CONNECT_TIMEOUT_S = 2.0
@@ -192,15 +190,15 @@ class RedisStreamsBus(ConsumerCore):
         event_types: list[str],
         count: int,
         acks: Batches,
-        publish: Outgoing | None = None,
-    ) -> tuple[Batches, int]:
+        decisions: Sequence[Mapping[str, Any]] = (),
+    ) -> tuple[Batches, int, int]:
         keys: list[EncodableT] = [self._stream(et) for et in event_types]
         args: list[EncodableT] = [len(keys), self.consumer, count]
         for et in event_types:
             done = [m.message_id for m in acks.get(et, ())]
             args.extend((group_name(et), self._last_seen.get(et, "0-0"), len(done), *done))
-        if publish is not None:
-            self._publish_args(publish.decisions, keys, args)
+        if decisions:
+            self._publish_args(decisions, keys, args)
         try:
             added, replies, now_ms = await self.redis.evalsha(
                 READ_ALL_SHA, len(keys), *keys, *args
@@ -210,8 +208,6 @@ class RedisStreamsBus(ConsumerCore):
             added, replies, now_ms = await self.redis.evalsha(
                 READ_ALL_SHA, len(keys), *keys, *args
             )
-        if publish is not None:
-            publish.added = int(added)
         # where a wait for the next entry starts: each stream's last id at this read
         self._wait_from = {
             self._stream(et): _s(tail)
@@ -221,7 +217,7 @@ class RedisStreamsBus(ConsumerCore):
             et: await self._messages(et, _flat_entries(entries), 1)
             for et, (entries, _tail) in zip(event_types, replies, strict=True)
         }
-        return batches, int(now_ms)
+        return batches, int(now_ms), int(added)
 
     async def _wait_new(self, block_ms: int) -> bool:
         if not self._wait_from:

@@ -1,8 +1,8 @@
 """The service facade used by the REST API and the CLI.
 
 ``FederationService`` owns one pipeline (the single writer), the bus consumer, the
-outbox relay and a monitor that refreshes the figures ``status()`` and the metrics
-show. Build it with ``build_service`` (``federation_ai.service.bootstrap``).
+fast publisher, the outbox relay and a monitor that refreshes the figures ``status()``
+and the metrics show. Build it with ``build_service`` (``federation_ai.service.bootstrap``).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from federation_ai.core import AccountState, Event
     from federation_ai.service.broadcast import Broadcaster
     from federation_ai.service.consumer_loop import Runner
+    from federation_ai.service.fast_publisher import FastPublisher
     from federation_ai.service.outbox_relay import OutboxRelay
     from federation_ai.service.pipeline import Pipeline
     from federation_ai.service.probe import Prober
@@ -121,9 +122,10 @@ class FederationService:
         adapters: AdapterSet,
         pipeline: Pipeline,
         runner: Runner,
+        publisher: FastPublisher,
         relay: OutboxRelay,
         metrics: ServiceMetrics,
-        hub: Broadcaster,
+        subscribers: Broadcaster,
         owned: tuple[Any, ...] = (),
         clock: Clock = wall_clock,
         *,
@@ -136,9 +138,10 @@ class FederationService:
         self.adapters = adapters
         self.pipeline = pipeline
         self.runner = runner
+        self.publisher = publisher
         self.relay = relay
         self.metrics = metrics
-        self.hub = hub
+        self.subscribers = subscribers
         self.reads = ReadPort(store, settings.core)  # what the REST API may read
         self.health = health if health is not None else HealthBoard()
         self.prober = prober
@@ -166,7 +169,7 @@ class FederationService:
         self.started_at = datetime.now(UTC).isoformat()
         self._spawn(self.runner.run(), "consumer")
         self._spawn(self.relay.run(), "outbox")
-        self._spawn(self.relay.run_fast(), "publisher")
+        self._spawn(self.publisher.run(), "publisher")
         self._spawn(self._monitor(), "monitor")
         if self.prober is not None:
             self._spawn(self.prober.run(), "probe")
@@ -175,6 +178,7 @@ class FederationService:
 
     async def stop(self) -> None:
         self.runner.stop()
+        self.publisher.request_stop()
         self.relay.request_stop()
         for task in self._tasks:
             task.cancel()
@@ -250,10 +254,11 @@ class FederationService:
 
     async def _decide(self, event: Event) -> IngestResult:
         async with self.pipeline.lock:
-            (outcome,) = await self.pipeline.run([event])
-        if outcome.error is not None:
-            raise outcome.error  # invalid against the account's state: nothing changed
-        return IngestResult(outcome.outcome, outcome.decisions, outcome.conflict)
+            (result,), reservation = await self.publisher.commit(self.pipeline, [event])
+            self.publisher.publish_later(reservation)  # the publisher task, in its turn
+        if result.error is not None:
+            raise result.error  # invalid against the account's state: nothing changed
+        return IngestResult(result.outcome, result.decisions, result.conflict)
 
     # --- read side ----------------------------------------------------------------
 
@@ -266,7 +271,7 @@ class FederationService:
 
     def subscribe(self) -> AsyncIterator[dict[str, Any]]:
         """Every decision (any status) as it is committed; slow readers lose the oldest."""
-        return self.hub.subscribe()
+        return self.subscribers.subscribe()
 
     def metrics_registry(self) -> CollectorRegistry:
         return self.metrics.registry
@@ -344,7 +349,7 @@ class FederationService:
             },
             "adapters": {name: h.as_dict() for name, h in self.relay.delivery.health.items()},
             "enforcement": self._figures["enforcement"],
-            "subscribers": self.hub.subscribers,
+            "subscribers": self.subscribers.subscribers,
             "early_warnings": self.pipeline.warnings.as_status(),
             "watchdog": self.watchdog.as_status(),
         }
