@@ -36,6 +36,7 @@ from federation_ai.bus.contract import (
     stream_key,
 )
 from federation_ai.bus.envelope import dead_letter_fields, decision_fields
+from federation_ai.bus.redis_replies import Raw, entries, flat_entries, read_reply, text
 from federation_ai.bus.redis_scripts import PUBLISH_ONCE, PUBLISH_SHA, READ_ALL, READ_ALL_SHA
 
 if TYPE_CHECKING:
@@ -72,40 +73,6 @@ def connect(
         socket_connect_timeout=connect_timeout_s,
         retry=Retry(NoBackoff(), 0),
     )
-
-Raw = list[tuple[str, dict[str, str]]]
-
-
-def _s(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _entries(raw: Any) -> Raw:
-    """Normalise a stream-entry list; a trimmed entry comes back with empty fields."""
-    return [
-        (_s(entry_id), {_s(k): _s(v) for k, v in (fields or {}).items()})
-        for entry_id, fields in raw or []
-        if entry_id is not None
-    ]
-
-
-def _flat_entries(raw: Any) -> Raw:
-    """Entries as a script returns them: ``[id, [field, value, ...]]`` (a trimmed
-    entry, pending but deleted, has no fields)."""
-    return [
-        (_s(entry_id), {_s(k): _s(v) for k, v in zip(flat[::2], flat[1::2], strict=True)})
-        for entry_id, flat in ((e[0], e[1] if len(e) > 1 and e[1] else []) for e in raw or [])
-    ]
-
-
-def _read_reply(reply: Any) -> Raw:
-    """Entries of a single-stream XREADGROUP reply (RESP2 list or RESP3 dict)."""
-    items = reply.items() if isinstance(reply, dict) else (reply or [])
-    out: Raw = []
-    for _stream, entries in items:
-        out.extend(_entries(entries))
-    return out
-
 
 class RedisStreamsBus(ConsumerCore):
     """``EventBus`` over Redis Streams; ``client`` is a ``redis.asyncio.Redis`` or a URL."""
@@ -166,7 +133,7 @@ class RedisStreamsBus(ConsumerCore):
                 pipe.xpending_range(key, group, min=entry_id, max=entry_id, count=1)
             replies = await pipe.execute()
         return {
-            _s(row["message_id"]): int(row["times_delivered"]) for rows in replies for row in rows
+            text(row["message_id"]): int(row["times_delivered"]) for rows in replies for row in rows
         }
 
     async def _messages(
@@ -210,12 +177,12 @@ class RedisStreamsBus(ConsumerCore):
             )
         # where a wait for the next entry starts: each stream's last id at this read
         self._wait_from = {
-            self._stream(et): _s(tail)
-            for et, (_entries, tail) in zip(event_types, replies, strict=True)
+            self._stream(et): text(tail)
+            for et, (_got, tail) in zip(event_types, replies, strict=True)
         }
         batches = {
-            et: await self._messages(et, _flat_entries(entries), 1)
-            for et, (entries, _tail) in zip(event_types, replies, strict=True)
+            et: await self._messages(et, flat_entries(got), 1)
+            for et, (got, _tail) in zip(event_types, replies, strict=True)
         }
         return batches, int(now_ms), int(added)
 
@@ -231,7 +198,7 @@ class RedisStreamsBus(ConsumerCore):
                 pipe.xreadgroup(group_name(et), self.consumer, stream, count=count)
             replies = await pipe.execute()
         return {
-            et: await self._messages(et, _read_reply(reply), None)
+            et: await self._messages(et, read_reply(reply), None)
             for et, reply in zip(cursors, replies, strict=True)
         }
 
@@ -246,7 +213,7 @@ class RedisStreamsBus(ConsumerCore):
             start_id=cursor,
             count=count,
         )
-        return _s(reply[0]), await self._messages(event_type, _entries(reply[1]), None)
+        return text(reply[0]), await self._messages(event_type, entries(reply[1]), None)
 
     async def _refresh(self, event_type: str, ids: list[str]) -> None:
         await self.redis.xclaim(
@@ -308,7 +275,7 @@ class RedisStreamsBus(ConsumerCore):
         return int(added)
 
     async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
-        return _s(await self.redis.xadd(self._stream(event_type), dict(fields)))  # type: ignore[arg-type]
+        return text(await self.redis.xadd(self._stream(event_type), dict(fields)))  # type: ignore[arg-type]
 
     async def ping(self) -> None:
         await self.redis.ping()
@@ -331,7 +298,7 @@ class RedisStreamsBus(ConsumerCore):
             if isinstance(groups, Exception):
                 continue
             for g in groups:
-                if _s(g.get("name")) == group_name(et) and g.get("lag") is not None:
+                if text(g.get("name")) == group_name(et) and g.get("lag") is not None:
                     total += int(g["lag"])
         return total
 
@@ -340,8 +307,8 @@ class RedisStreamsBus(ConsumerCore):
     ) -> list[tuple[str, dict[str, str]]]:
         """Entries of ``key`` (namespace applied), oldest first; ``count`` = the newest N."""
         if count is None:
-            return _entries(await self.redis.xrange(self.namespace + key))
-        return _entries(await self.redis.xrevrange(self.namespace + key, count=count))[::-1]
+            return entries(await self.redis.xrange(self.namespace + key))
+        return entries(await self.redis.xrevrange(self.namespace + key, count=count))[::-1]
 
     async def close(self) -> None:
         """Close the connection pool if this bus created it from a URL."""

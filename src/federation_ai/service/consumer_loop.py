@@ -2,7 +2,7 @@
 
 The acknowledgement of a committed batch and the publishing of its decisions ride
 along with the next read: one round trip to the bus per batch besides the commit.
-``handle`` returns them (``Settlement``), ``run`` hands them to the next ``_fetch``.
+``handle`` returns them (``LastBatch``), ``run`` hands them to the next ``_fetch``.
 Invalid messages go to the dead-letter stream with the reason and change nothing.
 Out-of-order events are stored with their outcome and dead-lettered. A batch whose
 commit fails is not acknowledged; it is retried (same messages, same order) before
@@ -57,7 +57,7 @@ def validate(msg: BusMessage, translate: Translate | None = None) -> Event:
 
 
 @dataclass(frozen=True, slots=True)
-class Settlement:
+class LastBatch:
     """A committed batch's messages to acknowledge and its decisions' place in the
     publish order: both go out with the next read."""
 
@@ -65,7 +65,7 @@ class Settlement:
     reservation: Reservation = NO_RESERVATION
 
 
-NOTHING_TO_SETTLE = Settlement()
+NO_LAST_BATCH = LastBatch()
 
 
 def reason_of(exc: ValueError) -> str:
@@ -111,7 +111,7 @@ class Runner:
     def _bus(self) -> AbstractAsyncContextManager[None]:
         return self.health.watch(Dependency.BUS, Operation.CONSUME)
 
-    async def settle(self, last: Settlement) -> None:
+    async def publish_and_ack(self, last: LastBatch) -> None:
         """Publish and acknowledge what is committed and not yet (failures only logged)."""
         await self.publisher.publish_now(last.reservation)
         await self.publisher.flush()
@@ -128,21 +128,21 @@ class Runner:
 
     async def run(self) -> None:
         delay = RETRY_MIN_S
-        last = NOTHING_TO_SETTLE  # the last committed batch: settled with the next read
+        last = NO_LAST_BATCH  # the last committed batch: settled with the next read
         while not self._stopping.is_set():
             try:
                 if self._retry:
                     messages = self._retry
                 else:
                     messages = await self._fetch(last)
-                    last = NOTHING_TO_SETTLE
+                    last = NO_LAST_BATCH
                 if messages:
                     last = await self.handle(messages)
                 self._retry = []
                 delay = RETRY_MIN_S
                 self.last_error = self.last_error_at = None
             except asyncio.CancelledError:
-                await self.settle(last)
+                await self.publish_and_ack(last)
                 raise
             except Exception as exc:  # noqa: BLE001 - the loop must survive store/bus outages
                 failed_at = self.health.now()
@@ -152,7 +152,7 @@ class Runner:
                 # dependency answer again: the batch is retried as soon as it is back
                 await self.health.recovery(delay, since=failed_at)
                 delay = min(delay * 2, self.retry_max_s)
-        await self.settle(last)
+        await self.publish_and_ack(last)
 
     def _failed(self, exc: Exception, delay: float) -> None:
         """Keep the error with its time; log it only when it is news.
@@ -169,7 +169,7 @@ class Runner:
         else:
             log.debug("batch_failed", **fields)
 
-    async def _fetch(self, last: Settlement) -> list[BusMessage]:
+    async def _fetch(self, last: LastBatch) -> list[BusMessage]:
         """The next messages; the last committed batch is acknowledged and its decisions
         published (in their turn) with this read.
 
@@ -189,7 +189,7 @@ class Runner:
         self.publisher.published(decisions, fetched.published)
         return fetched.messages
 
-    async def handle(self, messages: list[BusMessage]) -> Settlement:
+    async def handle(self, messages: list[BusMessage]) -> LastBatch:
         """Process one fetched batch; what the next read settles. Raises (without
         acknowledging) if the commit fails."""
         valid: list[tuple[BusMessage, Event]] = []
@@ -215,7 +215,7 @@ class Runner:
                 valid.append((msg, event))
         if not valid:
             self._retry = []
-            return NOTHING_TO_SETTLE
+            return NO_LAST_BATCH
         self._retry = [m for m, _ in valid]  # until committed
         async with self.pipeline.lock:
             results, reservation = await self.publisher.commit(
@@ -230,7 +230,7 @@ class Runner:
             self.publisher.abandon(reservation)  # in doubt: the relay publishes in order
             raise
         self._retry = []
-        return Settlement(acks, reservation)
+        return LastBatch(acks, reservation)
 
     async def _sort_out(
         self, valid: Sequence[tuple[BusMessage, Event]], results: Sequence[EventResult]
