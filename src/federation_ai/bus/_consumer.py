@@ -17,15 +17,11 @@ guarantees:
 from __future__ import annotations
 
 import time
-from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
+from abc import abstractmethod
+from typing import TYPE_CHECKING, Unpack
 
-from federation_ai.bus.contract import (
-    DEFAULT_CLAIM_IDLE_MS,
-    INPUT_EVENT_TYPES,
-    Fetched,
-    entry_id_key,
-)
+from federation_ai.bus.backend import Batches, BusBackend, StreamOptions
+from federation_ai.bus.contract import INPUT_EVENT_TYPES, Fetched, entry_id_key
 from federation_ai.bus.merge import Candidate, Horizon, candidate, may_read, release
 
 if TYPE_CHECKING:
@@ -36,81 +32,23 @@ if TYPE_CHECKING:
 
     Decisions = Sequence[Mapping[str, Any]]
 
-Batches = dict[str, list["BusMessage"]]
 # Reads one fetch may make before it gives up: each reads further into an open stream.
 _MAX_READS = 8
 
 
-class ConsumerCore(ABC):
+class ConsumerCore(BusBackend):
     """Base of ``InMemoryBus`` and ``RedisStreamsBus``: the ``fetch`` algorithm."""
 
     def __init__(
         self,
         consumer: str,
         event_types: Iterable[str] = INPUT_EVENT_TYPES,
-        claim_idle_ms: int = DEFAULT_CLAIM_IDLE_MS,
         clock: Callable[[], float] = time.monotonic,
-        merge_lateness_ms: int = 0,
+        **options: Unpack[StreamOptions],
     ) -> None:
-        if not consumer:
-            raise ValueError("consumer name must not be empty")
-        self.consumer = consumer
-        self.event_types: tuple[str, ...] = tuple(dict.fromkeys(event_types))
-        if not self.event_types:
-            raise ValueError("at least one input event type is required")
-        if claim_idle_ms < 1:
-            raise ValueError("claim_idle_ms must be >= 1")
-        if merge_lateness_ms < 0:
-            raise ValueError("merge_lateness_ms must be >= 0")
-        self.claim_idle_ms = claim_idle_ms
-        self.merge_lateness_ms = merge_lateness_ms
+        super().__init__(consumer, event_types, clock, **options)
         self._rank = {et: i for i, et in enumerate(self.event_types)}
-        self._clock = clock
         self._reset_consumer_state()
-
-    # --- backend primitives -------------------------------------------------------
-
-    @abstractmethod
-    async def _read_new(
-        self,
-        event_types: list[str],
-        count: int,
-        acks: Batches,
-        decisions: Decisions = (),
-    ) -> tuple[Batches, int, int]:
-        """Deliver up to ``count`` new entries per stream without waiting; also the bus's
-        clock (ms, the clock that stamps entry ids) at the read, and how many of
-        ``decisions`` were new on the decision stream.
-
-        First acknowledge ``acks`` (messages per stream, all among ``event_types``) and
-        publish ``decisions``.
-        """
-
-    @abstractmethod
-    async def _wait_new(self, block_ms: int) -> bool:
-        """Wait until a stream of the last read has a newer entry (True), at most ``block_ms``."""
-
-    @abstractmethod
-    async def publish_decisions(self, decisions: Sequence[Mapping[str, Any]]) -> int:
-        """Append decisions once each (by ``decision_id``); return how many were new."""
-
-    @abstractmethod
-    async def ack(self, messages: Sequence[BusMessage]) -> None:
-        """Acknowledge: the messages leave the pending list."""
-
-    @abstractmethod
-    async def _read_own(self, cursors: dict[str, str], count: int) -> Batches:
-        """Re-deliver this consumer's pending entries with ids after each cursor."""
-
-    @abstractmethod
-    async def _claim(
-        self, event_type: str, cursor: str, count: int
-    ) -> tuple[str, list[BusMessage]]:
-        """Claim entries idle >= claim_idle_ms from ``cursor``; return (next cursor, claimed)."""
-
-    @abstractmethod
-    async def _refresh(self, event_type: str, ids: list[str]) -> None:
-        """Reset the idle time of entries this consumer holds (no delivery counted)."""
 
     # --- shared algorithm ---------------------------------------------------------
 

@@ -12,28 +12,21 @@ its script cache answers NOSCRIPT and gets the script once.
 from __future__ import annotations
 
 from itertools import chain
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError
 
-from federation_ai.bus._consumer import Batches, ConsumerCore
+from federation_ai.bus._consumer import ConsumerCore
 from federation_ai.bus.contract import (
     DECISION_STREAM,
-    DEFAULT_CLAIM_IDLE_MS,
-    DEFAULT_DEDUP_TTL_MS,
-    DEFAULT_DLQ_MAXLEN,
-    DEFAULT_GROUP_START_ID,
-    DEFAULT_MAX_MESSAGE_BYTES,
-    DEFAULT_MAXLEN,
     INPUT_EVENT_TYPES,
     BusMessage,
     dlq_key,
     group_name,
     published_key,
-    stream_key,
 )
 from federation_ai.bus.envelope import dead_letter_fields, decision_fields
 from federation_ai.bus.redis_replies import Raw, entries, flat_entries, read_reply, text
@@ -43,6 +36,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from redis.typing import EncodableT, KeyT, StreamIdT
+
+    from federation_ai.bus.backend import Batches, StreamOptions
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_SOCKET_TIMEOUT_S = 5.0
@@ -81,20 +76,13 @@ class RedisStreamsBus(ConsumerCore):
         self,
         consumer: str,
         event_types: Iterable[str] = INPUT_EVENT_TYPES,
-        claim_idle_ms: int = DEFAULT_CLAIM_IDLE_MS,
-        maxlen: int = DEFAULT_MAXLEN,
         *,
         client: Redis | str = DEFAULT_REDIS_URL,
-        namespace: str = "",
-        dedup_ttl_ms: int = DEFAULT_DEDUP_TTL_MS,
-        dlq_maxlen: int = DEFAULT_DLQ_MAXLEN,
-        group_start_id: str = DEFAULT_GROUP_START_ID,
-        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-        merge_lateness_ms: int = 0,
         socket_timeout_s: float | None = DEFAULT_SOCKET_TIMEOUT_S,
         connect_timeout_s: float | None = DEFAULT_CONNECT_TIMEOUT_S,
+        **options: Unpack[StreamOptions],
     ) -> None:
-        super().__init__(consumer, event_types, claim_idle_ms, merge_lateness_ms=merge_lateness_ms)
+        super().__init__(consumer, event_types, **options)
         self._wait_from: dict[KeyT, StreamIdT] = {}
         self._owns_client = isinstance(client, str)
         self.redis: Redis = (
@@ -102,13 +90,6 @@ class RedisStreamsBus(ConsumerCore):
             if isinstance(client, str)
             else client
         )
-        self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
-        self.namespace = namespace
-        self.group_start_id = group_start_id
-        self.max_message_bytes = max_message_bytes  # larger: a sample in the dead letter
-
-    def _stream(self, event_type: str) -> str:
-        return self.namespace + stream_key(event_type)
 
     async def start(self) -> None:
         for event_type in self.event_types:
