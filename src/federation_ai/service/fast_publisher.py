@@ -131,9 +131,10 @@ class FastPublisher:
         relay publishes from the store, in order; the error propagates.
         """
         tickets = [r.ticket for r in reservations if r.ticket >= 0]
-        if not tickets:
-            yield []
+        if not tickets or self._redeemed(tickets[0]):
+            yield []  # nothing to publish, or its turn is over (a retry after a cancel)
             return
+        decisions: list[dict[str, Any]] = []
         try:
             while self._serving != tickets[0]:
                 advanced = self._advanced
@@ -144,17 +145,22 @@ class FastPublisher:
                 if self.on and r.epoch == self._epoch
                 for d in r.decisions
             ]
-            try:
-                yield decisions
-            except BaseException as exc:
-                if decisions:
-                    self._switch_off()
-                    at = datetime.now(UTC)
-                    self.status.failed(exc, "fast_publish_failed", len(decisions), at)
-                raise
+            yield decisions
+        except BaseException as exc:
+            # cancelled while waiting, or the publish failed: in doubt either way
+            live = self.on and any(r.decisions and r.epoch == self._epoch for r in reservations)
+            if decisions or live:
+                self._switch_off()
+            if decisions:
+                at = datetime.now(UTC)
+                self.status.failed(exc, "fast_publish_failed", len(decisions), at)
+            raise
         finally:
             for ticket in tickets:
                 self._finish(ticket)
+
+    def _redeemed(self, ticket: int) -> bool:
+        return ticket < self._serving or ticket in self._finished
 
     def published(self, decisions: Sequence[dict[str, Any]], added: int) -> None:
         """The bus has these decisions on the stream (``added`` of them new)."""
