@@ -16,16 +16,15 @@ guarantees:
 
 from __future__ import annotations
 
-import time
 from abc import abstractmethod
-from typing import TYPE_CHECKING, Unpack
+from typing import TYPE_CHECKING
 
-from federation_ai.bus.backend import Batches, BusBackend, StreamOptions
-from federation_ai.bus.contract import INPUT_EVENT_TYPES, Fetched, entry_id_key
+from federation_ai.bus.backend import Batches, BusBackend
+from federation_ai.bus.contract import Fetched, entry_id_key
 from federation_ai.bus.merge import Candidate, Horizon, candidate, may_read, release
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
 
     from federation_ai.bus.contract import BusMessage
@@ -39,20 +38,10 @@ _MAX_READS = 8
 class ConsumerCore(BusBackend):
     """Base of ``InMemoryBus`` and ``RedisStreamsBus``: the ``fetch`` algorithm."""
 
-    def __init__(
-        self,
-        consumer: str,
-        event_types: Iterable[str] = INPUT_EVENT_TYPES,
-        clock: Callable[[], float] = time.monotonic,
-        **options: Unpack[StreamOptions],
-    ) -> None:
-        super().__init__(consumer, event_types, clock, **options)
-        self._rank = {et: i for i, et in enumerate(self.event_types)}
-        self._reset_consumer_state()
-
     # --- shared algorithm ---------------------------------------------------------
 
     def _reset_consumer_state(self) -> None:
+        self._rank = {et: i for i, et in enumerate(self.event_types)}
         self._recover: dict[str, str] = dict.fromkeys(self.event_types, "0")
         self._claim_cursor: dict[str, str] = dict.fromkeys(self.event_types, "0-0")
         self._held: list[Candidate] = []  # read, not released: pending here, unacknowledged

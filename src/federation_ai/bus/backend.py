@@ -76,6 +76,11 @@ class BusBackend(ABC):
         self.group_start_id = options.get("group_start_id", DEFAULT_GROUP_START_ID)
         self.max_message_bytes = options.get("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES)
         self._clock = clock
+        self._reset_consumer_state()
+
+    @abstractmethod
+    def _reset_consumer_state(self) -> None:
+        """Forget what was read ahead (at construction and at every ``start``)."""
 
     def _stream(self, event_type: str) -> str:
         return self.namespace + stream_key(event_type)

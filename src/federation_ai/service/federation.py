@@ -97,7 +97,7 @@ class FederationService:
         self._owned = owned  # the store and bus this service created (closed on stop)
         self.clock = clock  # live ingest's limit for future events, operator command stamps
         self._tasks: list[asyncio.Task[None]] = []
-        self.figures = FiguresMonitor(settings, store, bus, adapters, pipeline, relay, metrics)
+        self.figures = FiguresMonitor(self)
         self.started_at: str | None = None
         self.watchdog = Watchdog(settings.watchdog, pipeline, metrics, clock, self.ingest)
 

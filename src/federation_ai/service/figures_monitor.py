@@ -20,13 +20,7 @@ from federation_ai.service.faults import describe_error
 from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
-    from federation_ai.adapters import AdapterSet
-    from federation_ai.bus import EventBus
-    from federation_ai.service.outbox_relay import OutboxRelay
-    from federation_ai.service.pipeline import Pipeline
-    from federation_ai.service.prometheus_metrics import ServiceMetrics
-    from federation_ai.settings import Settings
-    from federation_ai.store import Store
+    from federation_ai.service.federation import FederationService
 
 MONITOR_INTERVAL_S = 2.0  # bus lag and outbox backlog figures for status and metrics
 # a figure older than this is marked stale (its refresh failed or hangs)
@@ -61,23 +55,8 @@ class Figure:
 class FiguresMonitor:
     """Refreshes the figures every ``MONITOR_INTERVAL_S`` (``run``) or when asked."""
 
-    def __init__(  # noqa: PLR0917 - wired once, by the service
-        self,
-        settings: Settings,
-        store: Store,
-        bus: EventBus,
-        adapters: AdapterSet,
-        pipeline: Pipeline,
-        relay: OutboxRelay,
-        metrics: ServiceMetrics,
-    ) -> None:
-        self.settings = settings
-        self.store = store
-        self.bus = bus
-        self.adapters = adapters
-        self.pipeline = pipeline
-        self.relay = relay
-        self.metrics = metrics
+    def __init__(self, service: FederationService) -> None:
+        self.service = service  # its bus, store, pipeline, relay, adapters and metrics
         self.lag, self.pending, self.outbox = Figure(), Figure(), Figure({})
         self.enforcement: Any = None
 
@@ -90,31 +69,32 @@ class FiguresMonitor:
 
     async def refresh(self) -> None:
         """Bus lag/pending and outbox backlog, for ``status()`` and the gauges."""
-        accounts = self.pipeline.state.accounts.values()
-        self.metrics.set_accounts(a.policy.frozen for a in accounts)
-        self.metrics.set_adapter_failures(
-            {name: h.consecutive_failures for name, h in self.relay.delivery.health.items()}
+        svc = self.service
+        metrics = svc.metrics
+        metrics.set_accounts(a.policy.frozen for a in svc.pipeline.state.accounts.values())
+        metrics.set_adapter_failures(
+            {name: h.consecutive_failures for name, h in svc.relay.delivery.health.items()}
         )
         try:
-            self.lag.set(await self.bus.lag())
-            self.metrics.bus_lag.set(self.lag.value)
+            self.lag.set(await svc.bus.lag())
+            metrics.bus_lag.set(self.lag.value)
         except Exception as exc:  # noqa: BLE001 - shown as stale; health has the outage
             self.lag.failed(exc)
         try:
-            self.pending.set(await self.bus.pending_count())
-            self.metrics.bus_pending.set(self.pending.value)
+            self.pending.set(await svc.bus.pending_count())
+            metrics.bus_pending.set(self.pending.value)
         except Exception as exc:  # noqa: BLE001
             self.pending.failed(exc)
         try:
-            stats = await self.store.outbox_stats()
+            stats = await svc.store.outbox_stats()
             self.outbox.set(stats)
-            kinds = [PUBLISH, *(outbox_kind(n) for n in self.adapters.writers)]
-            self.metrics.set_backlog(stats, kinds)
+            kinds = [PUBLISH, *(outbox_kind(n) for n in svc.adapters.writers)]
+            metrics.set_backlog(stats, kinds)
         except Exception as exc:  # noqa: BLE001
             self.outbox.failed(exc)
         with contextlib.suppress(Exception):  # the keys' own errors are in the figure
             self.enforcement = await enforcement_reconcile.observe(
-                self.settings, self.pipeline, self.adapters
+                svc.settings, svc.pipeline, svc.adapters
             )
 
     async def run(self) -> None:
