@@ -11,7 +11,6 @@ import pytest
 from federation_ai.bus import (
     DECISION_STREAM,
     EventBus,
-    Outgoing,
     dlq_key,
     envelope_to_event_dict,
 )
@@ -120,14 +119,15 @@ async def test_fetch_publishes_decisions_with_the_read_once_each(bus, drain):
     await bus.publish_event(TRADE, seed_fields(TRADE, {"n": 0}))
     got = await drain(bus, lambda seen: len(seen) >= 1)
     await bus.publish_event(SNAP, seed_fields(SNAP, {"n": 1}))
-    out = Outgoing([decision(1), decision(2), decision(1)])
-    (new,) = await bus.fetch(block_ms=0, ack=got, publish=out)  # ack, publish, then read
+    out = [decision(1), decision(2), decision(1)]
+    fetched = await bus.publish_and_fetch(out, block_ms=0, ack=got)  # ack, publish, then read
+    (new,) = fetched.messages
     assert new.event_type == SNAP
-    assert out.added == 2
+    assert fetched.published == 2
     assert await _published_ids(bus) == ["dec-1", "dec-2"]
-    again = Outgoing([decision(2), decision(3)])
-    assert await bus.fetch(block_ms=0, ack=[new], publish=again) == []
-    assert again.added == 1  # dec-2 was already on the stream
+    again = await bus.publish_and_fetch([decision(2), decision(3)], block_ms=0, ack=[new])
+    assert again.messages == []
+    assert again.published == 1  # dec-2 was already on the stream
     assert await _published_ids(bus) == ["dec-1", "dec-2", "dec-3"]
     assert await bus.pending_count() == 0
 
@@ -138,17 +138,17 @@ async def test_fetch_publishes_even_when_it_reads_no_new_entries(backend):
     assert len(await before.fetch(block_ms=0)) == 1
     await before.close()
     after = await backend.started("worker", claim_idle_ms=60_000)  # recovery path first
-    out = Outgoing([decision(4)])
-    assert len(await after.fetch(block_ms=0, publish=out)) == 1
-    assert out.added == 1
+    fetched = await after.publish_and_fetch([decision(4)], block_ms=0)
+    assert len(fetched.messages) == 1
+    assert fetched.published == 1
     assert await _published_ids(after) == ["dec-4"]
 
 
 async def test_fetch_with_an_unencodable_decision_publishes_and_reads_nothing(bus):
     await bus.publish_event(TRADE, seed_fields(TRADE, {"n": 0}))
-    bad = Outgoing([decision(1), decision(2, payload={"x": float("nan")})])
+    bad = [decision(1), decision(2, payload={"x": float("nan")})]
     with pytest.raises(ValueError):  # as publish_decisions: nothing is written
-        await bus.fetch(block_ms=0, publish=bad)
+        await bus.publish_and_fetch(bad, block_ms=0)
     assert await _published_ids(bus) == []
     assert len(await bus.fetch(block_ms=0)) == 1  # the entry is still there to read
 

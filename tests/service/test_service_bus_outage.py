@@ -77,7 +77,7 @@ async def test_health_and_errors_follow_the_bus_and_recover_at_once(bus_service)
 async def test_the_relay_does_not_log_every_failed_round(bus_service):
     svc, bus = await _committed_then_bus_down(bus_service)
     with capture_logs() as logs:
-        await svc.relay.flush_fast()
+        await svc.publisher.flush()
         for _ in range(30):  # three seconds of relay rounds
             await svc.relay.relay_once()
     warnings = [e for e in logs if e["log_level"] == "warning"]
@@ -113,7 +113,7 @@ async def test_the_consumer_never_waits_longer_than_retry_max_s(tmp_path):
 
 async def test_publishing_resumes_as_soon_as_the_bus_answers_again(bus_service):
     svc, bus = await _committed_then_bus_down(bus_service)
-    await svc.relay.flush_fast()
+    await svc.publisher.flush()
     past_grace = datetime.now(UTC) + timedelta(seconds=3)
     svc.relay.clock = lambda: past_grace
     await svc.relay.relay_once()  # fails: the oldest row backs off

@@ -16,97 +16,32 @@ guarantees:
 
 from __future__ import annotations
 
-import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from typing import TYPE_CHECKING
 
-from federation_ai.bus.contract import DEFAULT_CLAIM_IDLE_MS, INPUT_EVENT_TYPES, entry_id_key
+from federation_ai.bus.backend import Batches, BusBackend
+from federation_ai.bus.contract import Fetched, entry_id_key
 from federation_ai.bus.merge import Candidate, Horizon, candidate, may_read, release
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
 
-    from federation_ai.bus.contract import BusMessage, Outgoing
+    from federation_ai.bus.contract import BusMessage
 
-Batches = dict[str, list["BusMessage"]]
+    Decisions = Sequence[Mapping[str, Any]]
+
 # Reads one fetch may make before it gives up: each reads further into an open stream.
 _MAX_READS = 8
 
 
-class ConsumerCore(ABC):
+class ConsumerCore(BusBackend):
     """Base of ``InMemoryBus`` and ``RedisStreamsBus``: the ``fetch`` algorithm."""
-
-    def __init__(
-        self,
-        consumer: str,
-        event_types: Iterable[str] = INPUT_EVENT_TYPES,
-        claim_idle_ms: int = DEFAULT_CLAIM_IDLE_MS,
-        clock: Callable[[], float] = time.monotonic,
-        merge_lateness_ms: int = 0,
-    ) -> None:
-        if not consumer:
-            raise ValueError("consumer name must not be empty")
-        self.consumer = consumer
-        self.event_types: tuple[str, ...] = tuple(dict.fromkeys(event_types))
-        if not self.event_types:
-            raise ValueError("at least one input event type is required")
-        if claim_idle_ms < 1:
-            raise ValueError("claim_idle_ms must be >= 1")
-        if merge_lateness_ms < 0:
-            raise ValueError("merge_lateness_ms must be >= 0")
-        self.claim_idle_ms = claim_idle_ms
-        self.merge_lateness_ms = merge_lateness_ms
-        self._rank = {et: i for i, et in enumerate(self.event_types)}
-        self._clock = clock
-        self._reset_consumer_state()
-
-    # --- backend primitives -------------------------------------------------------
-
-    @abstractmethod
-    async def _read_new(
-        self,
-        event_types: list[str],
-        count: int,
-        acks: Batches,
-        publish: Outgoing | None = None,
-    ) -> tuple[Batches, int]:
-        """Deliver up to ``count`` new entries per stream without waiting; also the bus's
-        clock (ms, the clock that stamps entry ids) at the read.
-
-        First acknowledge ``acks`` (messages per stream, all among ``event_types``) and
-        publish ``publish`` (setting its ``added``).
-        """
-
-    @abstractmethod
-    async def _wait_new(self, block_ms: int) -> bool:
-        """Wait until a stream of the last read has a newer entry (True), at most ``block_ms``."""
-
-    @abstractmethod
-    async def publish_decisions(self, decisions: Sequence[Mapping[str, Any]]) -> int:
-        """Append decisions once each (by ``decision_id``); return how many were new."""
-
-    @abstractmethod
-    async def ack(self, messages: Sequence[BusMessage]) -> None:
-        """Acknowledge: the messages leave the pending list."""
-
-    @abstractmethod
-    async def _read_own(self, cursors: dict[str, str], count: int) -> Batches:
-        """Re-deliver this consumer's pending entries with ids after each cursor."""
-
-    @abstractmethod
-    async def _claim(
-        self, event_type: str, cursor: str, count: int
-    ) -> tuple[str, list[BusMessage]]:
-        """Claim entries idle >= claim_idle_ms from ``cursor``; return (next cursor, claimed)."""
-
-    @abstractmethod
-    async def _refresh(self, event_type: str, ids: list[str]) -> None:
-        """Reset the idle time of entries this consumer holds (no delivery counted)."""
 
     # --- shared algorithm ---------------------------------------------------------
 
     def _reset_consumer_state(self) -> None:
+        self._rank = {et: i for i, et in enumerate(self.event_types)}
         self._recover: dict[str, str] = dict.fromkeys(self.event_types, "0")
         self._claim_cursor: dict[str, str] = dict.fromkeys(self.event_types, "0-0")
         self._held: list[Candidate] = []  # read, not released: pending here, unacknowledged
@@ -116,7 +51,6 @@ class ConsumerCore(ABC):
         self._now_ms: int | None = None  # the bus's clock at the last read
         self._next_claim_at = float("-inf")  # claim scans run every claim_idle_ms / 2
         self._acks: list[BusMessage] = []  # to acknowledge with the next read
-        self._outgoing: Outgoing | None = None  # to publish with the next read
         # per stream, the newest entry id this consumer has received (from reads of new
         # or own pending entries): a backend whose read may run with its reply lost
         # returns this consumer's pending entries after it first (see redis_scripts)
@@ -140,39 +74,41 @@ class ConsumerCore(ABC):
         return "NOGROUP" in str(exc)
 
     async def fetch(
-        self,
-        max_count: int = 500,
-        block_ms: int = 100,
-        ack: Sequence[BusMessage] = (),
-        publish: Outgoing | None = None,
+        self, max_count: int = 500, block_ms: int = 100, ack: Sequence[BusMessage] = ()
     ) -> list[BusMessage]:
         """New messages across all input streams plus stale pending ones, in merge order.
 
-        ``ack`` is acknowledged and ``publish`` published first; on the hot path both
-        ride along with the read (otherwise the decisions are published on their own
-        before this call returns). If a stream or group vanished (deleted key, never
-        started), the groups are (re)created and this call returns nothing; the next
-        one reads again.
+        ``ack`` is acknowledged first (on the hot path it rides along with the read).
+        """
+        return (await self.publish_and_fetch((), max_count, block_ms, ack)).messages
+
+    async def publish_and_fetch(
+        self,
+        decisions: Decisions,
+        max_count: int = 500,
+        block_ms: int = 100,
+        ack: Sequence[BusMessage] = (),
+    ) -> Fetched:
+        """``fetch`` that publishes ``decisions`` first: with the read, or on their own
+        before this call returns when no read goes out.
+
+        If a stream or group vanished (deleted key, never started), the groups are
+        (re)created, the decisions published on their own (again: harmless) and this
+        call returns no messages; the next one reads again.
         """
         if max_count < 1:
             raise ValueError("max_count must be >= 1")
         self._acks.extend(ack)
-        self._outgoing = publish if publish is not None and publish.decisions else None
         try:
-            out = await self._fetch(max_count, block_ms)
+            messages, published = await self._fetch(max_count, block_ms, decisions)
         except Exception as exc:
             if not self._is_nogroup(exc):
-                self._outgoing = None
                 raise
             await self.start()
-            out = []
-        if (outgoing := self._take_outgoing()) is not None:  # the read did not take it
-            outgoing.added = await self.publish_decisions(outgoing.decisions)
-        return out
-
-    def _take_outgoing(self) -> Outgoing | None:
-        outgoing, self._outgoing = self._outgoing, None
-        return outgoing
+            messages, published = [], None
+        if published is None:  # no read carried them
+            published = await self.publish_decisions(decisions) if decisions else 0
+        return Fetched(messages, published)
 
     async def _flush_acks(self, keep: Iterable[str] = ()) -> Batches:
         """Acknowledge what waits, except the streams in ``keep`` (returned per stream)."""
@@ -187,7 +123,12 @@ class ConsumerCore(ABC):
         self._acks = []
         return by_type
 
-    async def _fetch(self, max_count: int, block_ms: int) -> list[BusMessage]:
+    async def _fetch(
+        self, max_count: int, block_ms: int, decisions: Decisions
+    ) -> tuple[list[BusMessage], int | None]:
+        """The messages, and how many decisions the first read published (None: no
+        read went out)."""
+        published: int | None = None
         if self._recover:
             await self._flush_acks()
             await self._take_back_own(max_count)
@@ -201,12 +142,14 @@ class ConsumerCore(ABC):
         await self._refresh_held()
         budget = max(block_ms, 0)
         for _ in range(_MAX_READS):
-            await self._read_once(max_count)
+            added = await self._read_once(max_count, () if published is not None else decisions)
+            if published is None:
+                published = added
             horizon = self._horizon()
             released, self._held = release(self._held, horizon, max_count)
             if released:
                 await self._flush_acks()
-                return [c.msg for c in released]
+                return [c.msg for c in released], published
             held = self._held_per_stream()
             if any(s in self._open and self._readable(s, max_count, horizon, held) for s in held):
                 continue  # an open stream holds what the held entries wait for
@@ -220,7 +163,7 @@ class ConsumerCore(ABC):
                 break  # nothing came and nothing waits: an idle stream
             budget -= wait
         await self._flush_acks()
-        return []
+        return [], published
 
     def _horizon(self) -> Horizon:
         tails = {s: self._tails[s] for s in self._open if s in self._tails}
@@ -240,16 +183,18 @@ class ConsumerCore(ABC):
         earliest = min((self._tails[s] for s in self._open if s in self._tails), default=None)
         return may_read(held[event_type], count, horizon, self._tails[event_type], earliest)
 
-    async def _read_once(self, count: int) -> None:
+    async def _read_once(self, count: int, decisions: Decisions) -> int | None:
+        """One read of the readable streams, publishing ``decisions`` with it; how many
+        were new (None: nothing was readable, no read went out)."""
         horizon, held = self._horizon(), self._held_per_stream()
         readable = [et for et in self.event_types if self._readable(et, count, horizon, held)]
         if not readable:  # everything waits for room: nothing to read now
             await self._flush_acks()
-            return
+            return None
         acks = await self._flush_acks(keep=readable)
         try:
-            fresh, self._now_ms = await self._read_new(
-                readable, count, acks, self._take_outgoing()
+            fresh, self._now_ms, published = await self._read_new(
+                readable, count, acks, decisions
             )
         except BaseException:
             # The read may not have run: its acknowledgements go with the next one (the
@@ -267,6 +212,7 @@ class ConsumerCore(ABC):
             else:
                 self._open.discard(event_type)
             self._hold(event_type, new)
+        return published
 
     def _hold(self, event_type: str, messages: Sequence[BusMessage]) -> None:
         rank = self._rank[event_type]

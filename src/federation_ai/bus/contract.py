@@ -62,12 +62,13 @@ class BusMessage:
     deliveries: int  # 1 on first delivery, >1 when redelivered or claimed
 
 
-@dataclass(slots=True)
-class Outgoing:
-    """Decisions to publish within a ``fetch`` (as by ``publish_decisions``)."""
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What ``publish_and_fetch`` returns: the messages read and how many of the
+    decisions it was given were new on the decision stream."""
 
-    decisions: Sequence[Mapping[str, Any]]
-    added: int = 0  # set by the bus: how many were new on the stream
+    messages: list[BusMessage]
+    published: int = 0
 
 
 @runtime_checkable
@@ -78,19 +79,28 @@ class EventBus(Protocol):
         """Create the consumer groups (an existing group is fine)."""
 
     async def fetch(
-        self,
-        max_count: int = 500,
-        block_ms: int = 100,
-        ack: Sequence[BusMessage] = (),
-        publish: Outgoing | None = None,
+        self, max_count: int = 500, block_ms: int = 100, ack: Sequence[BusMessage] = ()
     ) -> list[BusMessage]:
         """New messages of all input streams plus stale pending ones, oldest first.
 
-        ``ack`` is acknowledged first, as by ``ack()``, and ``publish`` is published, as
-        by ``publish_decisions`` (its ``added`` is set), in the same round trip as the
-        read where the backend can: the consumer acknowledges a committed batch and
-        publishes its decisions on its way to the next one. If the call raises, the
-        decisions may or may not be on the stream (publishing them again is harmless).
+        ``ack`` is acknowledged first, as by ``ack()``, in the same round trip as the
+        read where the backend can.
+        """
+        ...
+
+    async def publish_and_fetch(
+        self,
+        decisions: Sequence[Mapping[str, Any]],
+        max_count: int = 500,
+        block_ms: int = 100,
+        ack: Sequence[BusMessage] = (),
+    ) -> Fetched:
+        """``fetch`` that first publishes ``decisions``, as by ``publish_decisions``.
+
+        Acknowledging, publishing and reading go in one round trip where the backend
+        can: the consumer acknowledges a committed batch and publishes its decisions
+        on its way to the next one. If the call raises, the decisions may or may not
+        be on the stream (publishing them again is harmless).
         """
         ...
 

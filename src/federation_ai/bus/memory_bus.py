@@ -8,30 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
-from federation_ai.bus._consumer import Batches, ConsumerCore
+from federation_ai.bus._consumer import ConsumerCore
 from federation_ai.bus.contract import (
     DECISION_STREAM,
-    DEFAULT_CLAIM_IDLE_MS,
-    DEFAULT_DEDUP_TTL_MS,
-    DEFAULT_DLQ_MAXLEN,
-    DEFAULT_GROUP_START_ID,
-    DEFAULT_MAX_MESSAGE_BYTES,
-    DEFAULT_MAXLEN,
     INPUT_EVENT_TYPES,
     BusMessage,
-    Outgoing,
     dlq_key,
     group_name,
     published_key,
-    stream_key,
 )
 from federation_ai.bus.envelope import dead_letter_fields, decision_fields
 from federation_ai.bus.memory_broker import Entry, InMemoryBroker
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
+
+    from federation_ai.bus.backend import Batches, StreamOptions
 
 __all__ = ["InMemoryBroker", "InMemoryBus"]
 
@@ -43,33 +37,13 @@ class InMemoryBus(ConsumerCore):
         self,
         consumer: str,
         event_types: Iterable[str] = INPUT_EVENT_TYPES,
-        claim_idle_ms: int = DEFAULT_CLAIM_IDLE_MS,
-        maxlen: int = DEFAULT_MAXLEN,
         *,
         broker: InMemoryBroker | None = None,
-        namespace: str = "",
-        dedup_ttl_ms: int = DEFAULT_DEDUP_TTL_MS,
-        dlq_maxlen: int = DEFAULT_DLQ_MAXLEN,
-        group_start_id: str = DEFAULT_GROUP_START_ID,
-        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-        merge_lateness_ms: int = 0,
+        **options: Unpack[StreamOptions],
     ) -> None:
         self.broker = broker if broker is not None else InMemoryBroker()
-        super().__init__(
-            consumer,
-            event_types,
-            claim_idle_ms,
-            clock=self.broker.clock,
-            merge_lateness_ms=merge_lateness_ms,
-        )
+        super().__init__(consumer, event_types, self.broker.clock, **options)
         self._waiter = self.broker.waiter()
-        self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
-        self.namespace = namespace
-        self.group_start_id = group_start_id
-        self.max_message_bytes = max_message_bytes  # larger: a sample in the dead letter
-
-    def _stream(self, event_type: str) -> str:
-        return self.namespace + stream_key(event_type)
 
     def _msg(self, event_type: str, entry: Entry) -> BusMessage:
         return BusMessage(event_type, entry[0], entry[1], entry[2])
@@ -93,16 +67,15 @@ class InMemoryBus(ConsumerCore):
         event_types: list[str],
         count: int,
         acks: Batches,
-        publish: Outgoing | None = None,
-    ) -> tuple[Batches, int]:
+        decisions: Sequence[Mapping[str, Any]] = (),
+    ) -> tuple[Batches, int, int]:
         await self.ack([m for msgs in acks.values() for m in msgs])
-        if publish is not None:
-            publish.added = await self.publish_decisions(publish.decisions)
+        published = await self.publish_decisions(decisions) if decisions else 0
         self._waiter = self.broker.waiter()  # set by any add after this read
         out = self._read_all(event_types, count)
         now_ms = self.broker.now_ms()
         await asyncio.sleep(0)  # let other tasks run between non-blocking polls
-        return out, now_ms
+        return out, now_ms, published
 
     async def _wait_new(self, block_ms: int) -> bool:
         with contextlib.suppress(TimeoutError):

@@ -12,30 +12,24 @@ its script cache answers NOSCRIPT and gets the script once.
 from __future__ import annotations
 
 from itertools import chain
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError
 
-from federation_ai.bus._consumer import Batches, ConsumerCore
+from federation_ai.bus._consumer import ConsumerCore
 from federation_ai.bus.contract import (
     DECISION_STREAM,
-    DEFAULT_CLAIM_IDLE_MS,
-    DEFAULT_DEDUP_TTL_MS,
-    DEFAULT_DLQ_MAXLEN,
-    DEFAULT_GROUP_START_ID,
-    DEFAULT_MAX_MESSAGE_BYTES,
-    DEFAULT_MAXLEN,
     INPUT_EVENT_TYPES,
     BusMessage,
     dlq_key,
     group_name,
     published_key,
-    stream_key,
 )
 from federation_ai.bus.envelope import dead_letter_fields, decision_fields
+from federation_ai.bus.redis_replies import Raw, entries, flat_entries, read_reply, text
 from federation_ai.bus.redis_scripts import PUBLISH_ONCE, PUBLISH_SHA, READ_ALL, READ_ALL_SHA
 
 if TYPE_CHECKING:
@@ -43,7 +37,7 @@ if TYPE_CHECKING:
 
     from redis.typing import EncodableT, KeyT, StreamIdT
 
-    from federation_ai.bus.contract import Outgoing
+    from federation_ai.bus.backend import Batches, StreamOptions
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_SOCKET_TIMEOUT_S = 5.0
@@ -75,40 +69,6 @@ def connect(
         retry=Retry(NoBackoff(), 0),
     )
 
-Raw = list[tuple[str, dict[str, str]]]
-
-
-def _s(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _entries(raw: Any) -> Raw:
-    """Normalise a stream-entry list; a trimmed entry comes back with empty fields."""
-    return [
-        (_s(entry_id), {_s(k): _s(v) for k, v in (fields or {}).items()})
-        for entry_id, fields in raw or []
-        if entry_id is not None
-    ]
-
-
-def _flat_entries(raw: Any) -> Raw:
-    """Entries as a script returns them: ``[id, [field, value, ...]]`` (a trimmed
-    entry, pending but deleted, has no fields)."""
-    return [
-        (_s(entry_id), {_s(k): _s(v) for k, v in zip(flat[::2], flat[1::2], strict=True)})
-        for entry_id, flat in ((e[0], e[1] if len(e) > 1 and e[1] else []) for e in raw or [])
-    ]
-
-
-def _read_reply(reply: Any) -> Raw:
-    """Entries of a single-stream XREADGROUP reply (RESP2 list or RESP3 dict)."""
-    items = reply.items() if isinstance(reply, dict) else (reply or [])
-    out: Raw = []
-    for _stream, entries in items:
-        out.extend(_entries(entries))
-    return out
-
-
 class RedisStreamsBus(ConsumerCore):
     """``EventBus`` over Redis Streams; ``client`` is a ``redis.asyncio.Redis`` or a URL."""
 
@@ -116,20 +76,13 @@ class RedisStreamsBus(ConsumerCore):
         self,
         consumer: str,
         event_types: Iterable[str] = INPUT_EVENT_TYPES,
-        claim_idle_ms: int = DEFAULT_CLAIM_IDLE_MS,
-        maxlen: int = DEFAULT_MAXLEN,
         *,
         client: Redis | str = DEFAULT_REDIS_URL,
-        namespace: str = "",
-        dedup_ttl_ms: int = DEFAULT_DEDUP_TTL_MS,
-        dlq_maxlen: int = DEFAULT_DLQ_MAXLEN,
-        group_start_id: str = DEFAULT_GROUP_START_ID,
-        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-        merge_lateness_ms: int = 0,
         socket_timeout_s: float | None = DEFAULT_SOCKET_TIMEOUT_S,
         connect_timeout_s: float | None = DEFAULT_CONNECT_TIMEOUT_S,
+        **options: Unpack[StreamOptions],
     ) -> None:
-        super().__init__(consumer, event_types, claim_idle_ms, merge_lateness_ms=merge_lateness_ms)
+        super().__init__(consumer, event_types, **options)
         self._wait_from: dict[KeyT, StreamIdT] = {}
         self._owns_client = isinstance(client, str)
         self.redis: Redis = (
@@ -137,13 +90,6 @@ class RedisStreamsBus(ConsumerCore):
             if isinstance(client, str)
             else client
         )
-        self.maxlen, self.dlq_maxlen, self.dedup_ttl_ms = maxlen, dlq_maxlen, dedup_ttl_ms
-        self.namespace = namespace
-        self.group_start_id = group_start_id
-        self.max_message_bytes = max_message_bytes  # larger: a sample in the dead letter
-
-    def _stream(self, event_type: str) -> str:
-        return self.namespace + stream_key(event_type)
 
     async def start(self) -> None:
         for event_type in self.event_types:
@@ -168,7 +114,7 @@ class RedisStreamsBus(ConsumerCore):
                 pipe.xpending_range(key, group, min=entry_id, max=entry_id, count=1)
             replies = await pipe.execute()
         return {
-            _s(row["message_id"]): int(row["times_delivered"]) for rows in replies for row in rows
+            text(row["message_id"]): int(row["times_delivered"]) for rows in replies for row in rows
         }
 
     async def _messages(
@@ -192,15 +138,15 @@ class RedisStreamsBus(ConsumerCore):
         event_types: list[str],
         count: int,
         acks: Batches,
-        publish: Outgoing | None = None,
-    ) -> tuple[Batches, int]:
+        decisions: Sequence[Mapping[str, Any]] = (),
+    ) -> tuple[Batches, int, int]:
         keys: list[EncodableT] = [self._stream(et) for et in event_types]
         args: list[EncodableT] = [len(keys), self.consumer, count]
         for et in event_types:
             done = [m.message_id for m in acks.get(et, ())]
             args.extend((group_name(et), self._last_seen.get(et, "0-0"), len(done), *done))
-        if publish is not None:
-            self._publish_args(publish.decisions, keys, args)
+        if decisions:
+            self._publish_args(decisions, keys, args)
         try:
             added, replies, now_ms = await self.redis.evalsha(
                 READ_ALL_SHA, len(keys), *keys, *args
@@ -210,18 +156,16 @@ class RedisStreamsBus(ConsumerCore):
             added, replies, now_ms = await self.redis.evalsha(
                 READ_ALL_SHA, len(keys), *keys, *args
             )
-        if publish is not None:
-            publish.added = int(added)
         # where a wait for the next entry starts: each stream's last id at this read
         self._wait_from = {
-            self._stream(et): _s(tail)
-            for et, (_entries, tail) in zip(event_types, replies, strict=True)
+            self._stream(et): text(tail)
+            for et, (_got, tail) in zip(event_types, replies, strict=True)
         }
         batches = {
-            et: await self._messages(et, _flat_entries(entries), 1)
-            for et, (entries, _tail) in zip(event_types, replies, strict=True)
+            et: await self._messages(et, flat_entries(got), 1)
+            for et, (got, _tail) in zip(event_types, replies, strict=True)
         }
-        return batches, int(now_ms)
+        return batches, int(now_ms), int(added)
 
     async def _wait_new(self, block_ms: int) -> bool:
         if not self._wait_from:
@@ -235,7 +179,7 @@ class RedisStreamsBus(ConsumerCore):
                 pipe.xreadgroup(group_name(et), self.consumer, stream, count=count)
             replies = await pipe.execute()
         return {
-            et: await self._messages(et, _read_reply(reply), None)
+            et: await self._messages(et, read_reply(reply), None)
             for et, reply in zip(cursors, replies, strict=True)
         }
 
@@ -250,7 +194,7 @@ class RedisStreamsBus(ConsumerCore):
             start_id=cursor,
             count=count,
         )
-        return _s(reply[0]), await self._messages(event_type, _entries(reply[1]), None)
+        return text(reply[0]), await self._messages(event_type, entries(reply[1]), None)
 
     async def _refresh(self, event_type: str, ids: list[str]) -> None:
         await self.redis.xclaim(
@@ -312,7 +256,7 @@ class RedisStreamsBus(ConsumerCore):
         return int(added)
 
     async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
-        return _s(await self.redis.xadd(self._stream(event_type), dict(fields)))  # type: ignore[arg-type]
+        return text(await self.redis.xadd(self._stream(event_type), dict(fields)))  # type: ignore[arg-type]
 
     async def ping(self) -> None:
         await self.redis.ping()
@@ -335,7 +279,7 @@ class RedisStreamsBus(ConsumerCore):
             if isinstance(groups, Exception):
                 continue
             for g in groups:
-                if _s(g.get("name")) == group_name(et) and g.get("lag") is not None:
+                if text(g.get("name")) == group_name(et) and g.get("lag") is not None:
                     total += int(g["lag"])
         return total
 
@@ -344,8 +288,8 @@ class RedisStreamsBus(ConsumerCore):
     ) -> list[tuple[str, dict[str, str]]]:
         """Entries of ``key`` (namespace applied), oldest first; ``count`` = the newest N."""
         if count is None:
-            return _entries(await self.redis.xrange(self.namespace + key))
-        return _entries(await self.redis.xrevrange(self.namespace + key, count=count))[::-1]
+            return entries(await self.redis.xrange(self.namespace + key))
+        return entries(await self.redis.xrevrange(self.namespace + key, count=count))[::-1]
 
     async def close(self) -> None:
         """Close the connection pool if this bus created it from a URL."""

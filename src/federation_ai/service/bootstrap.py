@@ -11,6 +11,7 @@ from federation_ai.bus import INPUT_EVENT_TYPES, make_bus
 from federation_ai.interop.quantum_trader import EXTRA_STREAMS, translate
 from federation_ai.service.broadcast import Broadcaster
 from federation_ai.service.consumer_loop import Runner
+from federation_ai.service.fast_publisher import FastPublisher, PublishStatus
 from federation_ai.service.faults import describe_error
 from federation_ai.service.federation import FederationService
 from federation_ai.service.health import Dependency, HealthBoard
@@ -120,7 +121,7 @@ async def build_service(
             enforcement_url=cfg.bus_url if on_redis else None,
         )
     metrics = ServiceMetrics()
-    hub = Broadcaster()
+    subscribers = Broadcaster()
     health = HealthBoard(
         stall_s=cfg.health_stall_s,
         log_every_s=cfg.health_log_every_s,
@@ -129,11 +130,13 @@ async def build_service(
             Dependency.BUS: redact_url(cfg.bus_url) if bus in owned else type(bus).__name__,
         },
     )
+    publisher = FastPublisher(bus, metrics, PublishStatus(health))
     relay = OutboxRelay(
         store,
         bus,
         adapters.writers,
         metrics,
+        publisher,
         publish_retry_max_s=cfg.retry_max_s,
         health=health,
     )
@@ -142,10 +145,8 @@ async def build_service(
         store,
         settings.core,
         metrics,
-        hub,
+        subscribers,
         adapters=adapters.writers,
-        on_commit=relay.committed,
-        published=relay,
         publish_grace_s=PUBLISH_GRACE_S,
         max_accounts=cfg.max_accounts,
         health=health,
@@ -161,9 +162,9 @@ async def build_service(
         bus,
         pipeline,
         metrics,
+        publisher,
         batch_size=cfg.batch_size,
         block_ms=cfg.block_ms,
-        publisher=relay,
         max_message_bytes=cfg.max_message_bytes,
         clock=clock,
         max_future_skew_s=settings.ingest.max_future_skew_s,
@@ -179,9 +180,10 @@ async def build_service(
         adapters,
         pipeline,
         runner,
+        publisher,
         relay,
         metrics,
-        hub,
+        subscribers,
         owned=tuple(owned),
         clock=clock,
         health=health,

@@ -2,6 +2,7 @@
 
 The acknowledgement of a committed batch and the publishing of its decisions ride
 along with the next read: one round trip to the bus per batch besides the commit.
+``handle`` returns them (``LastBatch``), ``run`` hands them to the next ``_fetch``.
 Invalid messages go to the dead-letter stream with the reason and change nothing.
 Out-of-order events are stored with their outcome and dead-lettered. A batch whose
 commit fails is not acknowledged; it is retried (same messages, same order) before
@@ -11,8 +12,9 @@ anything new is fetched, so per-account order holds.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -21,16 +23,19 @@ from federation_ai.bus.contract import DEFAULT_MAX_MESSAGE_BYTES
 from federation_ai.bus.envelope import bounded_reason, oversized
 from federation_ai.core import OUT_OF_ORDER, Event, InvalidEvent, parse_event
 from federation_ai.core.account_clock import ahead_of
+from federation_ai.service.event_result import AccountLimitError
+from federation_ai.service.fast_publisher import NO_RESERVATION, Reservation
 from federation_ai.service.faults import describe_error
 from federation_ai.service.health import Dependency, HealthBoard, Operation
-from federation_ai.service.pipeline import AccountLimitError
 from federation_ai.service.wall_clock import wall_clock
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from contextlib import AbstractAsyncContextManager
 
-    from federation_ai.bus import BusMessage, EventBus, Outgoing
+    from federation_ai.bus import BusMessage, EventBus
+    from federation_ai.service.event_result import EventResult
+    from federation_ai.service.fast_publisher import FastPublisher
     from federation_ai.service.pipeline import Pipeline
     from federation_ai.service.prometheus_metrics import ServiceMetrics
     from federation_ai.service.wall_clock import Clock
@@ -51,12 +56,16 @@ def validate(msg: BusMessage, translate: Translate | None = None) -> Event:
     return parse_event(envelope_to_event_dict(msg if translate is None else translate(msg)))
 
 
-class Publisher(Protocol):
-    """Where the consumer's committed decisions wait to be published (the outbox relay)."""
+@dataclass(frozen=True, slots=True)
+class LastBatch:
+    """A committed batch's messages to acknowledge and its decisions' place in the
+    publish order: both go out with the next read."""
 
-    def fast_batch(self) -> AbstractAsyncContextManager[Outgoing]: ...
+    acks: list[BusMessage] = field(default_factory=list)
+    reservation: Reservation = NO_RESERVATION
 
-    async def flush_fast(self) -> None: ...
+
+NO_LAST_BATCH = LastBatch()
 
 
 def reason_of(exc: ValueError) -> str:
@@ -71,10 +80,10 @@ class Runner:
         bus: EventBus,
         pipeline: Pipeline,
         metrics: ServiceMetrics,
+        publisher: FastPublisher,
         *,
         batch_size: int = 500,
         block_ms: int = 100,
-        publisher: Publisher | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         clock: Clock = wall_clock,
         max_future_skew_s: float = 300.0,
@@ -84,9 +93,7 @@ class Runner:
     ) -> None:
         self.translate = translate
         self.max_message_bytes = max_message_bytes
-        # publishes committed decisions with the next read; without one, the pipeline's
-        # own on_commit hook is expected to publish
-        self.publisher = publisher
+        self.publisher = publisher  # commits in publish order; the runner publishes its own
         self.bus = bus
         self.pipeline = pipeline
         self.metrics = metrics
@@ -100,21 +107,19 @@ class Runner:
         self.last_error_at: datetime | None = None
         self._retry: list[BusMessage] = []
         self._stopping = asyncio.Event()
-        self._to_ack: list[BusMessage] = []  # committed; acknowledged with the next fetch
 
     def _bus(self) -> AbstractAsyncContextManager[None]:
         return self.health.watch(Dependency.BUS, Operation.CONSUME)
 
-    async def settle(self) -> None:
+    async def publish_and_ack(self, last: LastBatch) -> None:
         """Publish and acknowledge what is committed and not yet (failures only logged)."""
-        if self.publisher is not None:
-            await self.publisher.flush_fast()
-        messages, self._to_ack = self._to_ack, []
-        if not messages:
+        await self.publisher.publish_now(last.reservation)
+        await self.publisher.flush()
+        if not last.acks:
             return
         try:
             async with self._bus():
-                await self.bus.ack(messages)
+                await self.bus.ack(last.acks)
         except Exception as exc:  # noqa: BLE001 - unacknowledged messages are redelivered
             log.warning("ack_failed", error=describe_error(exc))
 
@@ -123,27 +128,31 @@ class Runner:
 
     async def run(self) -> None:
         delay = RETRY_MIN_S
+        last = NO_LAST_BATCH  # the last committed batch: settled with the next read
         while not self._stopping.is_set():
             try:
-                messages = self._retry or await self._fetch()
+                if self._retry:
+                    messages = self._retry
+                else:
+                    messages = await self._fetch(last)
+                    last = NO_LAST_BATCH
                 if messages:
-                    await self.handle(messages)
+                    last = await self.handle(messages)
                 self._retry = []
                 delay = RETRY_MIN_S
                 self.last_error = self.last_error_at = None
             except asyncio.CancelledError:
-                await self.settle()
+                await self.publish_and_ack(last)
                 raise
             except Exception as exc:  # noqa: BLE001 - the loop must survive store/bus outages
                 failed_at = self.health.now()
                 self._failed(exc, delay)
-                if self.publisher is not None:
-                    await self.publisher.flush_fast()  # what is committed goes out meanwhile
+                await self.publisher.flush()  # what is committed goes out meanwhile
                 # a short wait, capped, cut short when the health probe sees a failing
                 # dependency answer again: the batch is retried as soon as it is back
                 await self.health.recovery(delay, since=failed_at)
                 delay = min(delay * 2, self.retry_max_s)
-        await self.settle()
+        await self.publish_and_ack(last)
 
     def _failed(self, exc: Exception, delay: float) -> None:
         """Keep the error with its time; log it only when it is news.
@@ -160,23 +169,29 @@ class Runner:
         else:
             log.debug("batch_failed", **fields)
 
-    async def _fetch(self) -> list[BusMessage]:
-        # The acknowledgement of the last committed batch rides along with this read.
-        # If it is lost, the messages are claimed again later and recognised as
-        # duplicates by event_id.
-        acks, self._to_ack = self._to_ack, []
+    async def _fetch(self, last: LastBatch) -> list[BusMessage]:
+        """The next messages; the last committed batch is acknowledged and its decisions
+        published (in their turn) with this read.
+
+        If an acknowledgement is lost, the messages are claimed again later and
+        recognised as duplicates by event_id.
+        """
         async with self._bus():
-            if self.publisher is None:
-                return await self.bus.fetch(self.batch_size, self.block_ms, ack=acks)
-            async with self.publisher.fast_batch() as out:
-                if out.decisions:
+            async with self.publisher.turn(last.reservation) as decisions:
+                if decisions:
                     # Publishing holds up other writers' decisions (commit order): this
                     # read does not block; if it finds nothing, the next one waits.
-                    return await self.bus.fetch(self.batch_size, 0, ack=acks, publish=out)
-            return await self.bus.fetch(self.batch_size, self.block_ms, ack=acks)
+                    fetched = await self.bus.publish_and_fetch(
+                        decisions, self.batch_size, 0, ack=last.acks
+                    )
+            if not decisions:
+                return await self.bus.fetch(self.batch_size, self.block_ms, ack=last.acks)
+        self.publisher.published(decisions, fetched.published)
+        return fetched.messages
 
-    async def handle(self, messages: list[BusMessage]) -> None:
-        """Process one fetched batch. Raises (without acknowledging) if the commit fails."""
+    async def handle(self, messages: list[BusMessage]) -> LastBatch:
+        """Process one fetched batch; what the next read settles. Raises (without
+        acknowledging) if the commit fails."""
         valid: list[tuple[BusMessage, Event]] = []
         now = self.clock()
         for msg in messages:
@@ -200,27 +215,41 @@ class Runner:
                 valid.append((msg, event))
         if not valid:
             self._retry = []
-            return
+            return NO_LAST_BATCH
         self._retry = [m for m, _ in valid]  # until committed
         async with self.pipeline.lock:
-            outcomes = await self.pipeline.run(
-                [e for _, e in valid], defer_publish=self.publisher is not None
+            results, reservation = await self.publisher.commit(
+                self.pipeline, [e for _, e in valid]
             )
+        try:
+            acks = await self._sort_out(valid, results)
+        except Exception:
+            await self.publisher.publish_now(reservation)  # committed: it goes out anyway
+            raise
+        except BaseException:
+            self.publisher.abandon(reservation)  # in doubt: the relay publishes in order
+            raise
+        self._retry = []
+        return LastBatch(acks, reservation)
+
+    async def _sort_out(
+        self, valid: Sequence[tuple[BusMessage, Event]], results: Sequence[EventResult]
+    ) -> list[BusMessage]:
+        """Dead-letter what the pipeline refused or flagged; the rest to acknowledge."""
         ack: list[BusMessage] = []
-        for (msg, event), outcome in zip(valid, outcomes, strict=True):
-            if outcome.error is not None:
-                limited = isinstance(outcome.error, AccountLimitError)
+        for (msg, event), result in zip(valid, results, strict=True):
+            if result.error is not None:
+                limited = isinstance(result.error, AccountLimitError)
                 label = "account_limit" if limited else "invalid"
-                await self._dead_letter(msg, reason_of(outcome.error), label)
-            elif outcome.outcome == OUT_OF_ORDER:
+                await self._dead_letter(msg, reason_of(result.error), label)
+            elif result.outcome == OUT_OF_ORDER:
                 reason = f"out of order: {event.event_id} is older than the account's last event"
                 await self._dead_letter(msg, reason, "out_of_order")
-            elif outcome.conflict is not None:  # ignored as a duplicate; a copy for review
-                await self._dead_letter(msg, outcome.conflict, "conflicting_duplicate")
+            elif result.conflict is not None:  # ignored as a duplicate; a copy for review
+                await self._dead_letter(msg, result.conflict, "conflicting_duplicate")
             else:
                 ack.append(msg)
-        self._to_ack.extend(ack)
-        self._retry = []
+        return ack
 
     async def _dead_letter(self, msg: BusMessage, reason: str, label: str) -> None:
         async with self._bus():

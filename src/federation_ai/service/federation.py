@@ -1,8 +1,8 @@
 """The service facade used by the REST API and the CLI.
 
 ``FederationService`` owns one pipeline (the single writer), the bus consumer, the
-outbox relay and a monitor that refreshes the figures ``status()`` and the metrics
-show. Build it with ``build_service`` (``federation_ai.service.bootstrap``).
+fast publisher, the outbox relay and a monitor that refreshes the figures ``status()``
+and the metrics show. Build it with ``build_service`` (``federation_ai.service.bootstrap``).
 """
 
 from __future__ import annotations
@@ -10,25 +10,22 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from federation_ai.adapters.contracts import outbox_kind
 from federation_ai.core import InvalidEvent, parse_event, policy_view
 from federation_ai.core.account_clock import ahead_of, too_far_ahead
-from federation_ai.core.micros import US_PER_SECOND, format_timestamp
+from federation_ai.core.micros import format_timestamp
 from federation_ai.service import enforcement_reconcile
-from federation_ai.service.faults import describe_error
+from federation_ai.service.account_summary import account_status, account_summary
+from federation_ai.service.figures_monitor import FiguresMonitor
 from federation_ai.service.health import Dependency, HealthBoard
 from federation_ai.service.read_port import ReadPort
 from federation_ai.service.wall_clock import wall_clock
 from federation_ai.service.watchdog import Watchdog
-from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Coroutine
@@ -38,9 +35,10 @@ if TYPE_CHECKING:
     from federation_ai.adapters import AdapterSet
     from federation_ai.alerts.service_alerts import Alerts
     from federation_ai.bus import EventBus
-    from federation_ai.core import AccountState, Event
+    from federation_ai.core import Event
     from federation_ai.service.broadcast import Broadcaster
     from federation_ai.service.consumer_loop import Runner
+    from federation_ai.service.fast_publisher import FastPublisher
     from federation_ai.service.outbox_relay import OutboxRelay
     from federation_ai.service.pipeline import Pipeline
     from federation_ai.service.probe import Prober
@@ -50,56 +48,8 @@ if TYPE_CHECKING:
     from federation_ai.store import Store
 
 log = structlog.get_logger("federation_ai.service")
-MONITOR_INTERVAL_S = 2.0  # bus lag and outbox backlog figures for status and metrics
 STATUS_PAGE = 100  # accounts per status answer unless asked otherwise
 STATUS_PAGE_MAX = 500
-
-
-def _account_status(acct: AccountState, now_us: int) -> dict[str, Any]:
-    p = acct.policy
-    return {
-        "mode": p.mode,
-        "profile": p.profile,
-        "tier": p.tier_name,
-        "frozen": p.frozen,
-        "freeze_triggers": list(p.freeze_triggers),
-        "roles_enabled": {
-            "supervisor": True,
-            **{k: v for k, v in p.roles_enabled.items() if k != "supervisor"},
-        },
-        "last_event_id": acct.last_event_id,
-        # > 0: the account's clock is ahead of the service's (see the clock re-anchor)
-        "clock_skew_s": None
-        if acct.last_ts is None
-        else round((acct.last_ts - now_us) / US_PER_SECOND, 3),
-    }
-# a figure older than this is marked stale (its refresh failed or hangs)
-STALE_AFTER_S = 2 * MONITOR_INTERVAL_S + 1.0
-
-
-@dataclass(slots=True)
-class Figure:
-    """A figure refreshed by the monitor, with its time and the last refresh's error."""
-
-    value: Any = None
-    at: datetime | None = None
-    at_mono: float | None = None
-    error: str | None = None
-    error_at: datetime | None = None
-
-    def set(self, value: Any) -> None:
-        self.value, self.at, self.at_mono = value, datetime.now(UTC), time.monotonic()
-        self.error = self.error_at = None
-
-    def failed(self, exc: BaseException) -> None:
-        self.error, self.error_at = describe_error(exc), datetime.now(UTC)
-
-    def freshness(self) -> dict[str, Any]:
-        """``as_of``, ``age_s`` and ``stale``: whether the figure can be taken as current."""
-        age = None if self.at_mono is None else round(time.monotonic() - self.at_mono, 3)
-        stale = self.error is not None or age is None or age > STALE_AFTER_S
-        return {"as_of": None if self.at is None else self.at.isoformat(), "age_s": age,
-                "stale": stale}
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -122,9 +72,10 @@ class FederationService:
         adapters: AdapterSet,
         pipeline: Pipeline,
         runner: Runner,
+        publisher: FastPublisher,
         relay: OutboxRelay,
         metrics: ServiceMetrics,
-        hub: Broadcaster,
+        subscribers: Broadcaster,
         owned: tuple[Any, ...] = (),
         clock: Clock = wall_clock,
         *,
@@ -139,19 +90,17 @@ class FederationService:
         self.adapters = adapters
         self.pipeline = pipeline
         self.runner = runner
+        self.publisher = publisher
         self.relay = relay
         self.metrics = metrics
-        self.hub = hub
+        self.subscribers = subscribers
         self.reads = ReadPort(store, settings.core)  # what the REST API may read
         self.health = health if health is not None else HealthBoard()
         self.prober = prober
         self._owned = owned  # the store and bus this service created (closed on stop)
         self.clock = clock  # live ingest's limit for future events, operator command stamps
         self._tasks: list[asyncio.Task[None]] = []
-        self._figures: dict[str, Any] = {
-            "bus_lag": None, "bus_pending": None, "outbox": {}, "enforcement": None,
-        }
-        self._lag, self._pending, self._outbox = Figure(), Figure(), Figure({})
+        self.figures = FiguresMonitor(self)
         self.started_at: str | None = None
         self.watchdog = Watchdog(settings.watchdog, pipeline, metrics, clock, self.ingest)
 
@@ -169,19 +118,20 @@ class FederationService:
         self.started_at = datetime.now(UTC).isoformat()
         self._spawn(self.runner.run(), "consumer")
         self._spawn(self.relay.run(), "outbox")
-        self._spawn(self.relay.run_fast(), "publisher")
-        self._spawn(self._monitor(), "monitor")
+        self._spawn(self.publisher.run(), "publisher")
+        self._spawn(self.figures.run(), "monitor")
         if self.prober is not None:
             self._spawn(self.prober.run(), "probe")
         self._spawn(self.watchdog.run(), "watchdog")
         if self.alerts is not None:
-            self._spawn(self.alerts.run(clock=self.clock, bus_lag=lambda: self._lag.value,
+            self._spawn(self.alerts.run(clock=self.clock, bus_lag=lambda: self.figures.lag.value,
                                         adapters=self.relay.delivery.health,
                                         watchdog=self.watchdog), "alerts")  # fmt: skip
         log.info("service_started", accounts=accounts, config_digest=self.settings.core.digest)
 
     async def stop(self) -> None:
         self.runner.stop()
+        self.publisher.request_stop()
         self.relay.request_stop()
         for task in self._tasks:
             task.cancel()
@@ -257,10 +207,11 @@ class FederationService:
 
     async def _decide(self, event: Event) -> IngestResult:
         async with self.pipeline.lock:
-            (outcome,) = await self.pipeline.run([event])
-        if outcome.error is not None:
-            raise outcome.error  # invalid against the account's state: nothing changed
-        return IngestResult(outcome.outcome, outcome.decisions, outcome.conflict)
+            (result,), reservation = await self.publisher.commit(self.pipeline, [event])
+            self.publisher.publish_later(reservation)  # the publisher task, in its turn
+        if result.error is not None:
+            raise result.error  # invalid against the account's state: nothing changed
+        return IngestResult(result.outcome, result.decisions, result.conflict)
 
     # --- read side ----------------------------------------------------------------
 
@@ -273,7 +224,7 @@ class FederationService:
 
     def subscribe(self) -> AsyncIterator[dict[str, Any]]:
         """Every decision (any status) as it is committed; slow readers lose the oldest."""
-        return self.hub.subscribe()
+        return self.subscribers.subscribe()
 
     def metrics_registry(self) -> CollectorRegistry:
         return self.metrics.registry
@@ -315,15 +266,16 @@ class FederationService:
         more = start + limit < len(ids)
         all_accounts = self.pipeline.state.accounts
         now = self.clock()
-        accounts = {aid: _account_status(all_accounts[aid], now) for aid in page}
-        outbox: dict[str, int] = self._outbox.value
+        accounts = {aid: account_status(all_accounts[aid], now) for aid in page}
+        figures = self.figures
+        outbox: dict[str, int] = figures.outbox.value
         return {
             "running": bool(self._tasks),
             "started_at": self.started_at,
             "config_digest": self.settings.core.digest,
             "events_processed": self.pipeline.events_processed,
             "conflicting_duplicates": self.pipeline.conflicting_duplicates,
-            "account_summary": self._account_summary(),
+            "account_summary": account_summary(all_accounts.values(), self.pipeline.max_accounts),
             "clock": {
                 "now": format_timestamp(now),
                 "max_future_skew_s": self.settings.ingest.max_future_skew_s,
@@ -336,85 +288,27 @@ class FederationService:
                 "last_error": self.health.last_error(Dependency.STORE),
             },
             "bus": {
-                "lag": self._lag.value,
-                "pending": self._pending.value,
-                **self._bus_freshness(),
+                "lag": figures.lag.value,
+                "pending": figures.pending.value,
+                **figures.bus_freshness(),
                 "last_error": self.health.last_error(Dependency.BUS),
             },
             "outbox": {
                 "backlog": sum(outbox.values()),
                 "by_kind": dict(outbox),
-                **self._outbox.freshness(),
+                **figures.outbox.freshness(),
                 "publish_error": None
                 if self.relay.publish_error is None
                 else {"error": self.relay.publish_error, "at": _iso(self.relay.publish_error_at)},
             },
             "adapters": {name: h.as_dict() for name, h in self.relay.delivery.health.items()},
-            "enforcement": self._figures["enforcement"],
-            "subscribers": self.hub.subscribers,
+            "enforcement": figures.enforcement,
+            "subscribers": self.subscribers.subscribers,
             "early_warnings": self.pipeline.warnings.as_status(),
             "watchdog": self.watchdog.as_status(),
             "alerts": None if self.alerts is None else self.alerts.as_status(),
         }
 
-    def _account_summary(self) -> dict[str, Any]:
-        modes: Counter[str] = Counter()
-        tiers: Counter[str] = Counter()
-        frozen = 0
-        for acct in self.pipeline.state.accounts.values():
-            p = acct.policy
-            modes[p.mode] += 1
-            tiers[p.tier_name] += 1
-            frozen += bool(p.frozen)
-        return {
-            "total": len(self.pipeline.state.accounts),
-            "max_accounts": self.pipeline.max_accounts,
-            "frozen": frozen,
-            "by_mode": dict(sorted(modes.items())),
-            "by_tier": dict(sorted(tiers.items())),
-        }
-
-    def _bus_freshness(self) -> dict[str, Any]:
-        """Lag and pending are shown together: as current as the older of the two."""
-        lag, pending = self._lag.freshness(), self._pending.freshness()
-        ages = [f["age_s"] for f in (lag, pending)]
-        older = pending if ages[0] is not None and (ages[1] is None or ages[1] > ages[0]) else lag
-        return {**older, "stale": lag["stale"] or pending["stale"]}
-
     async def refresh_figures(self) -> None:
-        """Bus lag/pending and outbox backlog, for ``status()`` and the gauges.
-
-        A figure that cannot be refreshed keeps its last value, marked stale with its age.
-        Also the gauges of accounts, frozen accounts and adapter health, and the
-        enforcement adapter's view of the backend's halt keys.
-        """
-        self.metrics.set_accounts(a.policy.frozen for a in self.pipeline.state.accounts.values())
-        self.metrics.set_adapter_failures(
-            {name: h.consecutive_failures for name, h in self.relay.delivery.health.items()}
-        )
-        try:
-            self._lag.set(await self.bus.lag())
-            self.metrics.bus_lag.set(self._lag.value)
-        except Exception as exc:  # noqa: BLE001 - shown as stale; health has the outage
-            self._lag.failed(exc)
-        try:
-            self._pending.set(await self.bus.pending_count())
-            self.metrics.bus_pending.set(self._pending.value)
-        except Exception as exc:  # noqa: BLE001
-            self._pending.failed(exc)
-        try:
-            stats = await self.store.outbox_stats()
-            self._outbox.set(stats)
-            kinds = [PUBLISH, *(outbox_kind(n) for n in self.adapters.writers)]
-            self.metrics.set_backlog(stats, kinds)
-        except Exception as exc:  # noqa: BLE001
-            self._outbox.failed(exc)
-        with contextlib.suppress(Exception):  # the keys' own errors are in the figure
-            self._figures["enforcement"] = await enforcement_reconcile.observe(
-                self.settings, self.pipeline, self.adapters
-            )
-
-    async def _monitor(self) -> None:
-        while True:
-            await self.refresh_figures()
-            await asyncio.sleep(MONITOR_INTERVAL_S)
+        """Bus lag/pending, outbox backlog, gauges, enforcement view (``FiguresMonitor``)."""
+        await self.figures.refresh()

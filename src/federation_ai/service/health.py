@@ -22,38 +22,17 @@ import asyncio
 import contextlib
 import itertools
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-import structlog
-
 from federation_ai.service.faults import describe_error, fault_kind
+from federation_ai.service.health_checks import DEGRADED, OK, Check, Checks, Dependency, Operation
+from federation_ai.service.health_log import OutageLog
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Mapping
 
-log = structlog.get_logger("federation_ai.health")
-OK = "ok"
-DEGRADED = "degraded"
-STALLED, FAILING = "stalled", "failing"  # a dependency's state in the log
-_BEGINS = {STALLED: "dependency_stalled", FAILING: "dependency_failing"}
-_GOES_ON = {STALLED: "dependency_still_stalled", FAILING: "dependency_still_failing"}
-
-
-class Dependency(StrEnum):
-    STORE = "store"
-    BUS = "bus"
-
-
-class Operation(StrEnum):
-    COMMIT = "commit"  # the pipeline's batch: events, decisions, state, outbox
-    READ = "read"  # reads of the pipeline (state after a failure, known ids) and the relay
-    CONSUME = "consume"  # the consumer's reads, acknowledgements and dead letters
-    PUBLISH = "publish"  # decisions onto the output stream
-    OUTBOX = "outbox"  # the relay's marking of outbox rows (done, failed)
-    PROBE = "probe"  # the health probe's own round trip
+__all__ = ["DEGRADED", "OK", "Dependency", "HealthBoard", "Operation"]
 
 
 def _now() -> datetime:
@@ -62,30 +41,6 @@ def _now() -> datetime:
 
 def _iso(at: datetime | None) -> str | None:
     return None if at is None else at.isoformat()
-
-
-@dataclass(slots=True)
-class _Check:
-    failures: int = 0  # consecutive
-    error: str | None = None
-    kind: str | None = None
-    error_at: datetime | None = None
-    failing_since: float | None = None  # monotonic
-    failing_since_at: datetime | None = None
-    last_ok_at: datetime | None = None
-    last_ok: float | None = None  # monotonic
-    last_attempt: float | None = None  # monotonic; calls marked as probes do not count
-    in_flight: dict[int, float] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class _Episode:
-    """What the log has said about one dependency: its state since ``since``."""
-
-    state: str = OK  # ok | stalled | failing
-    since: float = 0.0
-    reminded: float = 0.0
-    failures: int = 0  # failed calls since the dependency stopped answering
 
 
 class HealthBoard:
@@ -105,17 +60,24 @@ class HealthBoard:
         self.locations = dict(locations or {})
         self._clock = clock
         self._wall = wall
-        self._checks: dict[tuple[Dependency, Operation], _Check] = {}
-        self._episodes: dict[Dependency, _Episode] = {}
+        self._checks: Checks = {}
         self._tokens = itertools.count()
         self._recovery = asyncio.Event()  # set when a failing or stalled check succeeds
         self._recovered_at = float("-inf")  # monotonic: the last time one did
+        self._log = OutageLog(
+            self._checks,
+            stall_s=stall_s,
+            log_every_s=log_every_s,
+            locations=self.locations,
+            clock=clock,
+            recovered=self._recovered,
+        )
 
-    def _check(self, dependency: Dependency, operation: Operation) -> _Check:
+    def _check(self, dependency: Dependency, operation: Operation) -> Check:
         key = (dependency, operation)
         check = self._checks.get(key)
         if check is None:
-            check = self._checks[key] = _Check()
+            check = self._checks[key] = Check()
         return check
 
     @contextlib.asynccontextmanager
@@ -161,8 +123,8 @@ class HealthBoard:
         check.error_at = self._wall()
         if check.failing_since is None:
             check.failing_since, check.failing_since_at = self._clock(), check.error_at
-        self._episode(dependency).failures += 1
-        self._follow(dependency, operation)
+        self._log.count_failure(dependency)
+        self._log.follow(dependency, operation)
 
     def succeeded(self, dependency: Dependency, operation: Operation) -> None:
         check = self._check(dependency, operation)
@@ -172,7 +134,7 @@ class HealthBoard:
         check.error = check.kind = check.error_at = None
         check.failing_since = check.failing_since_at = None
         check.last_ok_at, check.last_ok = self._wall(), self._clock()
-        self._follow(dependency, operation)
+        self._log.follow(dependency, operation)
 
     def _recovered(self) -> None:
         self._recovered_at = self._clock()
@@ -192,76 +154,7 @@ class HealthBoard:
     def tick(self) -> None:
         """Notice stalls as they begin and remind of long outages (called by the prober)."""
         for dependency in {d for d, _ in self._checks}:
-            self._follow(dependency, None)
-
-    # --- the log: one line per state change of a dependency, reminders meanwhile ------
-
-    def _episode(self, dependency: Dependency) -> _Episode:
-        episode = self._episodes.get(dependency)
-        if episode is None:
-            episode = self._episodes[dependency] = _Episode()
-        return episode
-
-    def _state(self, dependency: Dependency, now: float) -> tuple[str, Operation | None]:
-        stalled: Operation | None = None
-        for (d, operation), check in sorted(self._checks.items()):
-            if d != dependency:
-                continue
-            if check.failing_since is not None:
-                return FAILING, operation
-            waiting = self._waiting(check, now)
-            if stalled is None and waiting is not None and waiting >= self.stall_s:
-                stalled = operation
-        return (STALLED, stalled) if stalled is not None else (OK, None)
-
-    def _follow(self, dependency: Dependency, cause: Operation | None) -> None:
-        now = self._clock()
-        episode = self._episode(dependency)
-        state, operation = self._state(dependency, now)
-        operation = operation or cause
-        if state == episode.state:
-            if state != OK and now - episode.reminded >= self.log_every_s:
-                episode.reminded = now
-                log.warning(
-                    _GOES_ON[state],
-                    **self._where(dependency, operation),
-                    for_s=round(now - episode.since, 1),
-                    failures=episode.failures,
-                    **self._error(dependency, operation),
-                )
-            return
-        previous, started = episode.state, episode.since
-        if previous == OK:
-            episode.since = now
-        episode.state, episode.reminded = state, now
-        if state == OK:
-            self._recovered()
-            log.info(
-                "dependency_recovered",
-                **self._where(dependency, cause),
-                down_s=round(now - started, 3),
-                failures=episode.failures,
-            )
-            episode.failures = 0
-        elif previous == OK or state == FAILING:
-            log.warning(
-                _BEGINS[state],
-                **self._where(dependency, operation),
-                **self._error(dependency, operation),
-            )
-
-    def _where(self, dependency: Dependency, operation: Operation | None) -> dict[str, str]:
-        return {
-            "dependency": str(dependency),
-            "operation": "" if operation is None else str(operation),
-            "location": self.locations.get(dependency, ""),
-        }
-
-    def _error(self, dependency: Dependency, operation: Operation | None) -> dict[str, Any]:
-        check = self._checks.get((dependency, operation)) if operation is not None else None
-        if check is None or check.error is None:
-            return {}
-        return {"fault": check.kind, "error": check.error}
+            self._log.follow(dependency, None)
 
     # --- reading ------------------------------------------------------------------
 
@@ -287,10 +180,6 @@ class HealthBoard:
             return float("inf")
         return self._clock() - check.last_attempt
 
-    def _waiting(self, check: _Check, now: float) -> float | None:
-        oldest = min(check.in_flight.values(), default=None)
-        return None if oldest is None else now - oldest
-
     def summary(self) -> dict[str, Any]:
         """``{"status": "ok" | "degraded", "reasons": [...]}``: no error texts (it is public)."""
         now = self._clock()
@@ -301,7 +190,7 @@ class HealthBoard:
                     f"{dependency}: {operation} failing ({check.kind}) for "
                     f"{now - check.failing_since:.1f} s"
                 )
-            waiting = self._waiting(check, now)
+            waiting = check.waiting(now)
             if waiting is not None and waiting >= self.stall_s:
                 reasons.append(f"{dependency}: {operation} unanswered for {waiting:.1f} s")
         return {"status": DEGRADED if reasons else OK, "reasons": reasons}
@@ -311,7 +200,7 @@ class HealthBoard:
         now = self._clock()
         checks: dict[str, Any] = {}
         for (dependency, operation), check in sorted(self._checks.items()):
-            waiting = self._waiting(check, now)
+            waiting = check.waiting(now)
             stalled = waiting is not None and waiting >= self.stall_s
             checks[f"{dependency}.{operation}"] = {
                 "ok": check.failing_since is None and not stalled,

@@ -2,38 +2,36 @@
 
 "publish" rows go to the bus (idempotent by decision id) strictly in outbox-id order,
 i.e. commit order: the oldest pending row that is not yet due holds back every newer
-one. Fast path: right after a commit the committed decisions are published from
-memory (no database round trip); their rows are then removed by the next commit, or
-by the relay when the pipeline is idle, and only rows the fast path missed become due
-(after a grace period). After a publish failure the fast path stays off until the
-relay has caught up with every committed row; on start, what an earlier run left
-unpublished goes out before anything new. "adapter:<name>" rows go to the adapters
-(``adapter_delivery``), each in its own task, so a slow or failing downstream system
-never holds up publishing.
+one. The fast path (``fast_publisher``) publishes committed decisions from memory;
+their rows are removed by the next commit, or by the relay when the pipeline is idle,
+and only rows the fast path missed become due (after a grace period). After a publish
+failure the fast path stays off until the relay has caught up with every committed
+row; on start, what an earlier run left unpublished goes out before anything new.
+"adapter:<name>" rows go to the adapters (``adapter_delivery``), each in its own task,
+so a slow or failing downstream system never holds up publishing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 
-from federation_ai.bus import Outgoing
 from federation_ai.service.adapter_delivery import AdapterDelivery
 from federation_ai.service.faults import describe_error
 from federation_ai.service.health import Dependency, HealthBoard, Operation
 from federation_ai.store import PUBLISH
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import Callable
     from contextlib import AbstractAsyncContextManager
 
     from federation_ai.adapters.contracts import Adapter
     from federation_ai.bus import EventBus
+    from federation_ai.service.fast_publisher import FastPublisher, PublishStatus
     from federation_ai.service.prometheus_metrics import ServiceMetrics
     from federation_ai.store import OutboxItem, Store
 
@@ -44,9 +42,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-PUBLISHED_MEMORY = 100_000
-
-
 class OutboxRelay:
     def __init__(
         self,
@@ -54,6 +49,7 @@ class OutboxRelay:
         bus: EventBus,
         adapters: dict[str, Adapter],
         metrics: ServiceMetrics,
+        fast: FastPublisher,
         *,
         batch_size: int = 1000,
         idle_s: float = 0.1,
@@ -67,6 +63,7 @@ class OutboxRelay:
         self.store = store
         self.bus = bus
         self.metrics = metrics
+        self.fast = fast  # the relay removes its published rows and turns it on again
         self.batch_size = batch_size
         self.idle_s = idle_s  # how often fast-published rows are marked done (small UPDATEs)
         self.scan_s = scan_s  # how often the store is scanned for due rows while all is well
@@ -82,96 +79,25 @@ class OutboxRelay:
         self.delivery = AdapterDelivery(
             store, adapters, metrics, backoff=self.backoff, clock=clock_now
         )
-        self.publish_error: str | None = None  # cleared by the next publish that succeeds
-        self.publish_error_at: datetime | None = None
-        self._publish_failed_mono: float | None = None  # on the health board's clock
-        self._wake = asyncio.Event()
+        self._wake = fast.relay_wanted  # also set by a commit while the fast path is off
         self._stopping = False
-        self._fast: list[dict[str, Any]] = []
-        self._fast_ready = asyncio.Event()
-        self._fast_ok = True
-        self._fast_lock = asyncio.Lock()
         self._round_lock = asyncio.Lock()  # one relay round at a time (run loop vs drain)
-        # decision ids the fast path published: the relay marks their rows done
-        # without publishing them again (bounded; a miss only costs a deduplicated re-publish)
-        self._published: OrderedDict[str, None] = OrderedDict()
         self._backlog = False
-        self._commits = 0  # bumped on every commit; tells the relay it has seen them all
-        self._round_commits = 0  # the count at the last round: unchanged means idle
+        self._round_commits = 0  # the fast path's commit count at the last round: idle?
         self._round_error: str | None = None  # the last round's error, logged once
 
-    def take_published(self) -> list[str]:
-        """Decision ids the fast path published: the next commit removes their rows."""
-        ids, self._published = list(self._published), OrderedDict()
-        return ids
+    @property
+    def status(self) -> PublishStatus:
+        return self.fast.status
 
-    def return_published(self, ids: list[str]) -> None:
-        """The commit that was to remove these rows failed: they wait for the next one."""
-        for decision_id in ids:
-            self._published[decision_id] = None
+    @property
+    def publish_error(self) -> str | None:
+        """The last publish error (fast path or relay); None once one succeeds."""
+        return self.status.error
 
-    def committed(self, messages: list[dict[str, Any]], *, deferred: bool = False) -> None:
-        """Called by the pipeline after each commit, with the decisions to publish.
-
-        ``deferred``: the writer (the bus consumer) publishes them itself, with its next
-        read (``fast_batch``); otherwise the publisher task sends them at once.
-        """
-        self._commits += 1
-        if self._fast_ok:
-            if messages:
-                self._fast.extend(messages)
-                if not deferred:
-                    self._fast_ready.set()
-            # adapter rows and the bookkeeping of published rows wait for the next
-            # relay round (idle_s), so they do not compete with the hot path
-            return
-        self._wake.set()
-
-    async def run_fast(self) -> None:
-        """Publish committed decisions at once; the relay is the safety net."""
-        while not self._stopping:
-            await self._fast_ready.wait()
-            self._fast_ready.clear()
-            await self.flush_fast()
-
-    async def flush_fast(self) -> None:
-        """Publish what is committed and not yet published, in commit order.
-
-        ``run_fast`` calls this for the HTTP ingest path; drain and shutdown too.
-        """
-        with contextlib.suppress(Exception):  # handled by fast_batch: the relay retries
-            async with self.fast_batch() as out:
-                if out.decisions:
-                    async with self._bus():
-                        out.added = await self.bus.publish_decisions(out.decisions)
-
-    @contextlib.asynccontextmanager
-    async def fast_batch(self) -> AsyncIterator[Outgoing]:
-        """Everything committed and not yet published, to publish within the block.
-
-        One block at a time, so decisions reach the stream in commit order. The bus
-        consumer publishes its own commits this way, with its next read. If the block
-        raises, the fast path stops (the rows are in the store: the relay publishes
-        them in order) and the error propagates.
-        """
-        async with self._fast_lock:
-            batch, self._fast = (self._fast, []) if self._fast_ok else ([], [])
-            out = Outgoing(batch)
-            try:
-                yield out
-            except BaseException as exc:  # cancelled too: in doubt, the relay takes over
-                if batch:
-                    self._fast_ok = False
-                    self._fast.clear()
-                    self._publish_failed(exc, "fast_publish_failed", len(batch))
-                raise
-            if batch:
-                self.metrics.published.inc(out.added)
-                self.publish_error = self.publish_error_at = None
-                for message in batch:
-                    self._published[message["decision_id"]] = None
-                while len(self._published) > PUBLISHED_MEMORY:
-                    self._published.popitem(last=False)
+    @property
+    def publish_error_at(self) -> datetime | None:
+        return self.status.error_at
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.max_backoff_s, self.backoff_s * 2**attempts))
@@ -186,18 +112,6 @@ class OutboxRelay:
         """Health checks ``store.outbox`` (marking rows) and ``store.read`` (reading them)."""
         return self.health.watch(Dependency.STORE, operation)
 
-    def _publish_failed(self, exc: BaseException, event: str, items: int) -> None:
-        """Keep the error with its time; the health board logs the outage itself."""
-        error = describe_error(exc)
-        news = error != self.publish_error
-        self.publish_error, self.publish_error_at = error, self.clock()
-        self._publish_failed_mono = self.health.now()
-        fields: dict[str, Any] = {"error": error, "items": items}
-        if news and self.health.summary()["status"] == "ok":
-            log.warning(event, **fields)
-        else:
-            log.debug(event, **fields)
-
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         last_scan = float("-inf")
@@ -208,7 +122,7 @@ class OutboxRelay:
             scan = (
                 woken
                 or self._backlog
-                or not self._fast_ok
+                or not self.fast.on
                 or loop.time() - last_scan >= self.scan_s
             )
             try:
@@ -242,16 +156,15 @@ class OutboxRelay:
     def request_stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        self._fast_ready.set()
 
     async def stop(self) -> None:
         self.request_stop()
         await self.delivery.wait()
-        if self._published:
+        if self.fast.has_published:
             # Rows of decisions already on the stream would otherwise be published
             # again at the next start (a no-op only while the bus still has markers).
             with contextlib.suppress(Exception):
-                await self.store.outbox_done_for(PUBLISH, self.take_published())
+                await self.store.outbox_done_for(PUBLISH, self.fast.take_published())
 
     async def relay_once(self, *, scan: bool = True, everything: bool = False) -> bool:
         """One round; True if it published or dispatched anything (look again at once).
@@ -263,24 +176,24 @@ class OutboxRelay:
             return await self._round(scan=scan, everything=everything)
 
     async def _round(self, *, scan: bool, everything: bool = False) -> bool:
-        commits = self._commits
+        commits = self.fast.commits
         idle, self._round_commits = commits == self._round_commits, commits
-        if self._published and (idle or everything):
+        if self.fast.has_published and (idle or everything):
             # Rows the fast path already published: one DELETE, no payloads read. While
             # events flow, each commit removes them instead (no transaction of its own).
-            ids = self.take_published()
+            ids = self.fast.take_published()
             try:
                 async with self._store():
                     await self.store.outbox_done_for(PUBLISH, ids)
             except BaseException:
-                self.return_published(ids)  # the next commit or round removes them
+                self.fast.return_published(ids)  # the next commit or round removes them
                 raise
         if not scan:
             self._round_error = None
             return False
         published = await self._publish_in_order()
-        if published is None and not self._fast_ok and commits == self._commits:
-            self._fast_ok = True  # every committed row is published: back to the fast path
+        if published is None and not self.fast.on and commits == self.fast.commits:
+            self.fast.resume()  # every committed row is published: back to the fast path
         async with self._store(Operation.READ):
             due = await self.store.due_outbox(self.clock(), self.batch_size, skip_kind=PUBLISH)
         self._backlog = self._backlog or len(due) >= self.batch_size
@@ -303,12 +216,12 @@ class OutboxRelay:
         if rows[0].next_attempt_at > self.clock() and not self._bus_is_back(rows[0]):
             return False
         await self._publish(rows)
-        return self.publish_error is None
+        return self.status.error is None
 
     def _bus_is_back(self, oldest: OutboxItem) -> bool:
         """A row backing off after a failed publish goes at once when the bus has answered
         since (the consumer's read or the health probe): publishing resumes with the bus."""
-        failed_at = self._publish_failed_mono
+        failed_at = self.status.failed_mono
         return (
             oldest.attempts > 0
             and failed_at is not None
@@ -325,8 +238,8 @@ class OutboxRelay:
         async with self._round_lock:
             while rows := await self.store.pending_outbox(PUBLISH, self.batch_size):
                 await self._publish(rows)
-                if self.publish_error is not None:
-                    self._fast_ok = False
+                if self.status.error is not None:
+                    self.fast.switch_off()
                     return
 
     async def drain(self) -> None:
@@ -335,7 +248,7 @@ class OutboxRelay:
         The fast path is flushed first (its lock also waits for a flush in flight), so
         rows it publishes are marked done here instead of waiting out the grace period.
         """
-        await self.flush_fast()
+        await self.fast.flush()
         while await self.relay_once(everything=True) or self.delivery.busy:
             await self.delivery.wait()
 
@@ -344,15 +257,15 @@ class OutboxRelay:
             async with self._bus():
                 added = await self.bus.publish_decisions([i.payload for i in items])
         except Exception as exc:  # noqa: BLE001 - retried from the store
-            self._publish_failed(exc, "publish_failed", len(items))
+            self.status.failed(exc, "publish_failed", len(items), self.clock())
             # Only the oldest row's next attempt matters (it holds back the others):
             # one write for it, not one per row, while the bus is down.
             first = items[0]
             retry_at = self.clock() + self.publish_backoff(first.attempts)
             async with self._store():
-                await self.store.outbox_failed(first.id, self.publish_error or "", retry_at)
+                await self.store.outbox_failed(first.id, self.status.error or "", retry_at)
             return
-        self.publish_error = self.publish_error_at = None
+        self.status.succeeded()
         self.metrics.published.inc(added)
         async with self._store():
             await self.store.outbox_done([i.id for i in items])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy import ColumnElement, select, text
 
-from federation_ai.store import apikeys, liveness, nav_history, outbox_rows, schema
+from federation_ai.store import apikeys, audit_reads, liveness, nav_history, outbox_rows, schema
+from federation_ai.store.batch_write import BatchWriter
 from federation_ai.store.engine import (
     DEFAULT_TIMEOUTS,
     StoreTimeouts,
@@ -18,60 +18,26 @@ from federation_ai.store.engine import (
     write_transaction,
 )
 from federation_ai.store.migrate import current_revision_sync, head_revision, upgrade_sync
-from federation_ai.store.models import (
-    PUBLISH,
-    ApiKeyRecord,
-    Batch,
-    DecisionPage,
-    DecisionQuery,
-    EventsAlreadyStoredError,
-    OutboxItem,
-)
 from federation_ai.store.pg_batch import PgBatchWriter
-from federation_ai.store.queries import (
-    decision_page,
-    encode_cursor,
-    insert_ignoring,
-    upsert_states,
-)
-from federation_ai.store.row_codec import (
-    decision_from_row,
-    decision_to_row,
-    event_to_row,
-    state_rows,
-)
+from federation_ai.store.row_codec import decision_from_row
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable, Sequence
+    from collections.abc import AsyncIterator, Sequence
+    from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from federation_ai.store.models import (
+        ApiKeyRecord,
+        Batch,
+        DecisionPage,
+        DecisionQuery,
+        OutboxItem,
+    )
     from federation_ai.store.nav_history import NavEvent
 
-# Keeps every IN (...) list well below the bind-parameter limits of both backends.
-_CHUNK = 900
 # Serialises concurrent `upgrade()` calls on one PostgreSQL database.
 _MIGRATION_LOCK_KEY = 0x46454441  # "FEDA"
-
-
-def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _not_inserted(
-    events: list[dict[str, Any]], inserted: set[tuple[Any, ...]]
-) -> list[tuple[str, str]]:
-    """Event keys the insert skipped: already logged, or repeated inside the batch."""
-    first: set[tuple[Any, ...]] = set()
-    out: list[tuple[str, str]] = []
-    for e in events:
-        key = (e["account_id"], e["event_id"])
-        if key in inserted and key not in first:
-            first.add(key)
-        else:
-            out.append(key)
-    return out
 
 
 class Store:
@@ -88,12 +54,7 @@ class Store:
                 connect_timeout_s=timeouts.connect_s,
                 command_timeout_s=timeouts.command_s,
             )
-        self._insert_events = insert_ignoring(
-            self._dialect, schema.events, "account_id", "event_id"
-        ).returning(schema.events.c.account_id, schema.events.c.event_id)
-        self._insert_decisions = insert_ignoring(self._dialect, schema.decisions, "decision_id")
-        self._insert_outbox = insert_ignoring(self._dialect, schema.outbox, "kind", "decision_id")
-        self._upsert_states = upsert_states(self._dialect)
+        self._writer = BatchWriter(engine, self._pg_batch)
 
     @classmethod
     async def open(cls, url: str, timeouts: StoreTimeouts = DEFAULT_TIMEOUTS) -> Self:
@@ -178,77 +139,24 @@ class Store:
         """Write events, decisions, states and outbox rows in ONE transaction.
 
         Rows that already exist (same event, decision or outbox key) are skipped, so
-        committing a batch again after a crash is harmless. Any error rolls back all of it.
+        committing a batch again after a crash is harmless. Any error rolls back all of
+        it; an event the log already holds raises ``EventsAlreadyStoredError``.
         """
-        events = [event_to_row(row) for row in batch.events]
-        decisions = [decision_to_row(decision) for decision in batch.decisions]
-        now = datetime.now(UTC)
-        states = state_rows(batch, now)
-        pending = [outbox_rows.new_row(row, now) for row in batch.outbox]
-        if not (events or decisions or states or pending or batch.published):
-            return
-        if self._pg_batch is not None:
-            inserted = await self._pg_batch.write(
-                events, decisions, states, pending, batch.published
-            )
-            if len(inserted) < len(events):
-                raise EventsAlreadyStoredError(_not_inserted(events, inserted))
-            return
-        async with write_transaction(self._engine) as conn:
-            if events:
-                # The event log is the idempotency authority: a batch with an event it
-                # already holds is rolled back whole, so its decisions and state never
-                # land twice; the caller re-runs the batch without those events.
-                inserted = {tuple(r) for r in await conn.execute(self._insert_events, events)}
-                if len(inserted) < len(events):
-                    raise EventsAlreadyStoredError(_not_inserted(events, inserted))
-            if decisions:
-                if self._dialect == "sqlite":
-                    # The write lock is held since BEGIN IMMEDIATE: nobody else can
-                    # assign seq values until this transaction ends.
-                    top = await conn.scalar(
-                        select(func.coalesce(func.max(schema.decisions.c.seq), 0))
-                    )
-                    for offset, row in enumerate(decisions, start=1):
-                        row["seq"] = int(top or 0) + offset
-                await conn.execute(self._insert_decisions, decisions)
-            if states:
-                await conn.execute(self._upsert_states, states)
-            if pending:
-                await conn.execute(self._insert_outbox, pending)
-            await outbox_rows.delete_by_decision(conn, PUBLISH, batch.published)
+        await self._writer.commit(batch)
 
     async def known_event_ids(self, account_id: str, event_ids: Sequence[str]) -> set[str]:
         """The ids among `event_ids` already in the account's event log (any outcome)."""
-        t = schema.events
-        found: set[str] = set()
-        unique = list(dict.fromkeys(event_ids))
-        if not unique:
-            return found
-        async with self._engine.connect() as conn:
-            for chunk in _chunks(unique):
-                stmt = select(t.c.event_id).where(
-                    t.c.account_id == account_id, t.c.event_id.in_(chunk)
-                )
-                found.update((await conn.scalars(stmt)).all())
-        return found
+        rows = audit_reads.logged_rows(self._engine, account_id, event_ids)
+        return {row.event_id async for row in rows}
 
     async def event_envelopes(
         self, account_id: str, event_ids: Sequence[str]
     ) -> dict[str, dict[str, Any]]:
         """The logged envelope of each of these ids the account's event log holds."""
-        t = schema.events
-        found: dict[str, dict[str, Any]] = {}
-        unique = list(dict.fromkeys(event_ids))
-        if not unique:
-            return found
-        async with self._engine.connect() as conn:
-            for chunk in _chunks(unique):
-                stmt = select(t.c.event_id, t.c.envelope).where(
-                    t.c.account_id == account_id, t.c.event_id.in_(chunk)
-                )
-                found.update({row.event_id: row.envelope for row in await conn.execute(stmt)})
-        return found
+        rows = audit_reads.logged_rows(
+            self._engine, account_id, event_ids, schema.events.c.envelope
+        )
+        return {row.event_id: row.envelope async for row in rows}
 
     async def load_states(self) -> dict[str, dict[str, Any]]:
         t = schema.states
@@ -292,36 +200,14 @@ class Store:
     # -- audit trail ----------------------------------------------------------------------
 
     async def query_decisions(self, q: DecisionQuery) -> DecisionPage:
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(decision_page(q))).mappings().all()
-        page = rows[: q.limit]
-        more = len(rows) > q.limit
-        return DecisionPage(
-            items=[decision_from_row(row) for row in page],
-            next_cursor=encode_cursor(page[-1]["seq"]) if more else None,
-        )
+        return await audit_reads.query_decisions(self._engine, q)
 
     async def get_decision(self, decision_id: str) -> dict[str, Any] | None:
-        t = schema.decisions
-        async with self._engine.connect() as conn:
-            row = (
-                (await conn.execute(select(t).where(t.c.decision_id == decision_id)))
-                .mappings()
-                .first()
-            )
-        return None if row is None else decision_from_row(row)
+        return await audit_reads.get_decision(self._engine, decision_id)
 
     async def decisions_for_event(self, account_id: str, event_id: str) -> list[dict[str, Any]]:
         """The decisions one event produced, in the order they were stored."""
-        t = schema.decisions
-        stmt = (
-            select(t)
-            .where(t.c.account_id == account_id, t.c.event_id == event_id)
-            .order_by(t.c.seq)
-        )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(stmt)).mappings().all()
-        return [decision_from_row(row) for row in rows]
+        return await audit_reads.decisions_for_event(self._engine, account_id, event_id)
 
     async def iter_decisions(
         self, account_id: str | None = None, batch: int = 1000
@@ -329,16 +215,12 @@ class Store:
         """Every stored decision in storage order, read in chunks of `batch`."""
         t = schema.decisions
         where = [] if account_id is None else [t.c.account_id == account_id]
-        async for row in self._keyset(select(t), t.c.seq, where, batch):
+        async for row in audit_reads.keyset(self._engine, select(t), t.c.seq, where, batch):
             yield decision_from_row(row)
 
     async def get_event(self, account_id: str, event_id: str) -> dict[str, Any] | None:
         """The stored envelope of an event, exactly as received."""
-        t = schema.events
-        stmt = select(t.c.envelope).where(t.c.account_id == account_id, t.c.event_id == event_id)
-        async with self._engine.connect() as conn:
-            envelope: dict[str, Any] | None = await conn.scalar(stmt)
-        return envelope
+        return await audit_reads.get_event(self._engine, account_id, event_id)
 
     async def iter_events(
         self, account_id: str | None = None, batch: int = 1000
@@ -348,34 +230,16 @@ class Store:
         where: list[ColumnElement[bool]] = [t.c.outcome == "processed"]
         if account_id is not None:
             where.append(t.c.account_id == account_id)
-        async for row in self._keyset(select(t.c.seq, t.c.envelope), t.c.seq, where, batch):
+        base = select(t.c.seq, t.c.envelope)
+        async for row in audit_reads.keyset(self._engine, base, t.c.seq, where, batch):
             yield row["envelope"]
 
     async def iter_event_log(self, batch: int = 1000) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """(outcome, envelope) of every logged event, processed or not, in arrival order."""
         t = schema.events
         base = select(t.c.seq, t.c.outcome, t.c.envelope)
-        async for row in self._keyset(base, t.c.seq, [], batch):
+        async for row in audit_reads.keyset(self._engine, base, t.c.seq, [], batch):
             yield row["outcome"], row["envelope"]
-
-    async def _keyset(
-        self, base: Select[Any], key: Any, where: list[ColumnElement[bool]], batch: int
-    ) -> AsyncIterator[Any]:
-        # One short read per chunk: no transaction stays open while the caller works.
-        if batch < 1:
-            raise ValueError("batch must be positive")
-        last: int | None = None
-        while True:
-            stmt = base.where(*where)
-            if last is not None:
-                stmt = stmt.where(key > last)
-            async with self._engine.connect() as conn:
-                rows = (await conn.execute(stmt.order_by(key).limit(batch))).mappings().all()
-            for row in rows:
-                yield row
-            if len(rows) < batch:
-                return
-            last = rows[-1][key.name]
 
     async def nav_events(self, account_id: str, after_seq: int, limit: int) -> list[NavEvent]:
         """Processed snapshots and operator commands (with their peak-reset flag), by seq."""

@@ -1,0 +1,38 @@
+"""Redis replies as stream entries: bytes or text, RESP2 lists or RESP3 maps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Raw = list[tuple[str, dict[str, str]]]
+
+
+def text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def entries(raw: Any) -> Raw:
+    """Normalise a stream-entry list; a trimmed entry comes back with empty fields."""
+    return [
+        (text(entry_id), {text(k): text(v) for k, v in (fields or {}).items()})
+        for entry_id, fields in raw or []
+        if entry_id is not None
+    ]
+
+
+def flat_entries(raw: Any) -> Raw:
+    """Entries as a script returns them: ``[id, [field, value, ...]]`` (a trimmed
+    entry, pending but deleted, has no fields)."""
+    return [
+        (text(entry_id), {text(k): text(v) for k, v in zip(flat[::2], flat[1::2], strict=True)})
+        for entry_id, flat in ((e[0], e[1] if len(e) > 1 and e[1] else []) for e in raw or [])
+    ]
+
+
+def read_reply(reply: Any) -> Raw:
+    """Entries of a single-stream XREADGROUP reply (RESP2 list or RESP3 dict)."""
+    items = reply.items() if isinstance(reply, dict) else (reply or [])
+    out: Raw = []
+    for _stream, got in items:
+        out.extend(entries(got))
+    return out

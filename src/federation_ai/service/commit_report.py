@@ -1,0 +1,60 @@
+"""After a commit: count, log and broadcast what the batch decided."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from federation_ai.core import OUT_OF_ORDER, PROCESSED
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from federation_ai.core import Event
+    from federation_ai.service.broadcast import Broadcaster
+    from federation_ai.service.event_result import EventResult
+    from federation_ai.service.prometheus_metrics import ServiceMetrics
+
+log = structlog.get_logger("federation_ai.pipeline")
+
+
+def report_committed(
+    events: Sequence[Event],
+    results: Sequence[EventResult],
+    metrics: ServiceMetrics,
+    subscribers: Broadcaster,
+) -> tuple[int, int]:
+    """Metrics and logs per event, every decision to the subscribers; returns the
+    numbers of processed events and of conflicting duplicates."""
+    processed = conflicting = 0
+    decided: list[dict[str, Any]] = []
+    for event, result in zip(events, results, strict=True):
+        metrics.events.labels(event.event_type, result.outcome).inc()
+        if result.outcome == PROCESSED:
+            processed += 1
+        elif result.outcome == OUT_OF_ORDER:
+            log.warning("event_out_of_order", event_id=event.event_id, account_id=event.account_id)
+        elif result.conflict is not None:
+            conflicting += 1
+            metrics.conflicting_duplicates.labels(event.event_type).inc()
+            log.warning(
+                "conflicting_duplicate",
+                event_id=event.event_id,
+                account_id=event.account_id,
+                reason=result.conflict,
+            )
+        for d in result.decisions:
+            log.info(
+                "decision",
+                decision_id=d["decision_id"],
+                event_id=d["event_id"],
+                account_id=d["account_id"],
+                decision_type=d["decision_type"],
+                role=d["role_source"],
+                status=d["status"],
+            )
+        decided.extend(result.decisions)
+    metrics.count_decisions(decided)
+    subscribers.publish(decided)
+    return processed, conflicting
