@@ -58,7 +58,7 @@ LATENCY_SECONDS = 10
 WARMUP_SECONDS = 2
 BATCH = os.environ.get("BENCH_BATCH", "1000")
 START_US = 1_717_200_000_000_000
-LATER_US = START_US + 3 * 365 * 86_400 * 1_000_000  # after everything the drain stored
+PROBE_SPACING_US = 1_000_000  # one second of event time between two latency probes
 
 
 def seed_fields(env: dict) -> dict[str, str]:
@@ -179,12 +179,16 @@ def latency(r: Redis, url: str, tmp: Path) -> None:
     # (its reply is read at the end), so generating the load costs little CPU.
     sender = Redis.from_url(REDIS_URL).connection_pool.get_connection()
     base = int(time.time() * 1000)
+    # The probes are stamped in the recent past, one second apart, so the last one is
+    # still behind the wall clock: live ingest refuses events far ahead of it
+    # (ingest.max_future_skew_s). The drained history ends years before that.
+    later_us = base * 1000 - (total + 60) * PROBE_SPACING_US
     ids, packed = [], []
     for n in range(total):
         mode = "SHADOW" if (n // ACCOUNTS) % 2 == 0 else "LIVE"
         env = {"event_type": "operator.command", "event_id": f"op-{n:06d}",
                "account_id": f"acct-{n % ACCOUNTS:02d}",
-               "timestamp": format_timestamp(LATER_US + n * 1_000_000),
+               "timestamp": format_timestamp(later_us + n * PROBE_SPACING_US),
                "payload": {"command": "set_mode", "mode": mode, "key_name": "bench",
                            "scopes": ["operator"], "reason": "latency probe"}}
         fields = [x for kv in seed_fields(env).items() for x in kv]
