@@ -2,27 +2,64 @@
 
 Thresholds come from ``CoreConfig``, whose floats are already rounded to 9
 places when loaded, so only the metric side is rounded here (the hot path).
+
+Rounding is the slow part, and it only matters near the threshold: ``round(a, 9)``
+is never more than 1e-9 away from ``a`` (when a double's spacing is wider than that,
+it is ``a`` itself), so where ``a`` and ``b`` are further apart than ``NEAR`` the
+unrounded comparison gives the same answer and rounding is skipped. NaN falls through
+to the rounded comparison, which is false like the original.
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 PLACES = 9
+NEAR: Final = 1e-6  # far wider than the 1e-9 rounding can move a value
 
 
 def gt(a: float | None, b: float) -> bool:
-    return a is not None and round(a, PLACES) > b
+    if a is None:
+        return False
+    d = a - b
+    if d > NEAR:
+        return True
+    if d < -NEAR:
+        return False
+    return round(a, PLACES) > b
 
 
 def ge(a: float | None, b: float) -> bool:
-    return a is not None and round(a, PLACES) >= b
+    if a is None:
+        return False
+    d = a - b
+    if d > NEAR:
+        return True
+    if d < -NEAR:
+        return False
+    return round(a, PLACES) >= b
 
 
 def le(a: float | None, b: float) -> bool:
-    return a is not None and round(a, PLACES) <= b
+    if a is None:
+        return False
+    d = a - b
+    if d > NEAR:
+        return False
+    if d < -NEAR:
+        return True
+    return round(a, PLACES) <= b
 
 
 def lt(a: float | None, b: float) -> bool:
-    return a is not None and round(a, PLACES) < b
+    if a is None:
+        return False
+    d = a - b
+    if d > NEAR:
+        return False
+    if d < -NEAR:
+        return True
+    return round(a, PLACES) < b
 
 
 def pct(x: float | None) -> str:
