@@ -152,7 +152,9 @@ def account_events(acct: Account, bars: list[tuple[str, str, float]]) -> Iterato
         if bar_day != day:
             close_stamp = f"{day}T23:59:00Z"
             for m in models:
-                yield envelope("model.performance_updated", close_stamp, m.close_day(day, last_price))
+                yield envelope(
+                    "model.performance_updated", close_stamp, m.close_day(day, last_price)
+                )
             status = "HEALTHY" if rng.random() > 0.03 else "DEGRADED"
             yield envelope("system.health_updated", close_stamp, {"overall_status": status})
             day = bar_day
@@ -194,7 +196,10 @@ def accounts(count: int) -> list[Account]:
 def generate(count: int) -> Iterator[dict[str, Any]]:
     bars = {s: _bars(s) for s in ("GOOG", "EURUSD")}
     streams = [
-        ((env["timestamp"], a.account_id, i, env) for i, env in enumerate(account_events(a, bars[a.symbol])))
+        (
+            (env["timestamp"], a.account_id, i, env)
+            for i, env in enumerate(account_events(a, bars[a.symbol]))
+        )
         for a in accounts(count)
     ]
     for *_, env in heapq.merge(*streams, key=lambda x: x[:3]):
