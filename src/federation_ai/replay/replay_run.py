@@ -157,20 +157,21 @@ class _Outputs:
         self.timeline.writerow(TIMELINE_HEADER)
 
 
-class _Tally:
+class Tally:
     """What the replay does with each step the driver yields (SPEC §13)."""
+
+    out: _Outputs  # set by ``stream`` once the outputs are open
 
     def __init__(
         self,
         config: CoreConfig,
         warnings: WarningsConfig,
         recorder: Recorder,
-        out: _Outputs,
         *,
         skip_invalid: bool,
     ) -> None:
         self.supervisor, self.warnings_config = config.supervisor, warnings
-        self.recorder, self.out, self.skip_invalid = recorder, out, skip_invalid
+        self.recorder, self.skip_invalid = recorder, skip_invalid
         self.stats = ReplayStats()
         self.warned: WarningState = {}
         self.step_ns = array("q")  # step latency: measured, kept out of deterministic outputs
@@ -228,6 +229,27 @@ def _write_decisions(out: TextIO, decisions: Iterable[Decision], stats: ReplaySt
             stats.freezes.append((d.account_id, d.timestamp, d.payload["triggers"]))
 
 
+def stream(
+    tally: Tally,
+    items: Iterable[Item],
+    config: CoreConfig,
+    tmp: dict[str, Path],
+    progress: Callable[[int], None] | None = None,
+) -> FederationState:
+    """Drive ``items`` through a fresh state into ``tally`` and the streamed outputs."""
+    state = FederationState()
+    with ExitStack() as stack:
+        tally.out = _Outputs(tmp, stack)
+        take = tally.take
+        for s in drive(state, _items(items, tally.stats, progress), config, clock=_clock):
+            take(s, state)
+    return state
+
+
+def write_policies(policies: dict[str, Any], tmp: dict[str, Path]) -> None:
+    tmp["policy.json"].write_text(json.dumps(policies, indent=2) + "\n", encoding="utf-8")
+
+
 def _run(
     items: Iterable[Item],
     config: CoreConfig,
@@ -238,16 +260,9 @@ def _run(
     recorder: Recorder,
     warnings: WarningsConfig,
 ) -> ReplayStats:
-    state = FederationState()
-    with ExitStack() as stack:
-        tally = _Tally(config, warnings, recorder, _Outputs(tmp, stack), skip_invalid=skip_invalid)
-        stepped = drive(state, _items(items, tally.stats, progress), config, clock=_clock)
-        take = tally.take
-        for s in stepped:
-            take(s, state)
-    stats = tally.stats
-    policies = {k: policy_view(a, config) for k, a in sorted(state.accounts.items())}
-    tmp["policy.json"].write_text(json.dumps(policies, indent=2) + "\n", encoding="utf-8")
-    stats.accounts = len(state.accounts)
+    tally = Tally(config, warnings, recorder, skip_invalid=skip_invalid)
+    state = stream(tally, items, config, tmp, progress)
+    write_policies({k: policy_view(a, config) for k, a in sorted(state.accounts.items())}, tmp)
+    tally.stats.accounts = len(state.accounts)
     write_report(recorder, tally.step_ns, tmp)
-    return stats
+    return tally.stats
