@@ -9,6 +9,7 @@ never runs ahead of the store.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,9 +34,9 @@ from federation_ai.core import (
     FederationState,
     InvalidEvent,
     policy_view,
-    step,
 )
 from federation_ai.core.content import conflict_reason
+from federation_ai.core.driver import Stepped, drive
 from federation_ai.core.early_warnings import EarlyWarning, WarningsConfig, WarningState
 from federation_ai.service.health import Dependency, HealthBoard, Operation
 from federation_ai.service.warning_tracker import WarningTracker
@@ -235,11 +236,13 @@ class Pipeline:
         work = _Work(warned=self.warnings.state)
         outcomes: list[Outcome] = []
         try:
-            for event in events:
-                if event.event_id in known.get(event.account_id, ()):
-                    outcomes.append(Outcome(DUPLICATE, []))
-                    continue
-                outcomes.append(self._decide(event, work))
+            gate = functools.partial(self._gate, known)
+            items = ((event, event) for event in events)
+            clock = time.perf_counter_ns
+            outcomes.extend(
+                s.held if s.held is not None else self._decided(s, work)
+                for s in drive(self.state, items, self.config, gate=gate, clock=clock)
+            )
             outcomes = _with_conflicts(events, outcomes, originals, work.events)
             batch = Batch(
                 events=work.events,
@@ -308,19 +311,24 @@ class Pipeline:
             originals.update({(aid, event_id): env for event_id, env in found.items()})
         return known, originals
 
-    def _decide(self, event: Event, work: _Work) -> Outcome:
+    def _gate(self, known: dict[str, set[str]], event: Event) -> Outcome | None:
+        """What an event is without stepping: a duplicate the store has, over the limit."""
+        if event.event_id in known.get(event.account_id, ()):
+            return Outcome(DUPLICATE, [])
         accounts = self.state.accounts
         limit = self.max_accounts
         if limit is not None and event.account_id not in accounts and len(accounts) >= limit:
             return Outcome(INVALID, [], AccountLimitError(limit))
-        started = time.perf_counter()
-        try:
-            result = step(self.state, event, self.config)
-        except InvalidEvent as exc:
+        return None
+
+    def _decided(self, s: Stepped, work: _Work) -> Outcome:
+        event, result = s.event, s.result
+        assert event is not None  # the pipeline hands the driver decoded events
+        if result is None:
             # Invalid only given the account's history (e.g. a flow above the equity):
             # step raised before changing anything; the event is not logged.
-            return Outcome(INVALID, [], exc)
-        self._metrics.step_latency.observe(time.perf_counter() - started)
+            return Outcome(INVALID, [], s.error)
+        self._metrics.step_latency.observe(s.step_ns / 1e9)
         if result.outcome == DUPLICATE:
             return Outcome(DUPLICATE, [])  # already in the event log (this batch or before)
         work.events.append(
