@@ -33,7 +33,7 @@ MYPYC_VENV ?= .venv-mypyc
 mypyc:
 	$(PYTHON) -m venv $(MYPYC_VENV)
 	$(MYPYC_VENV)/bin/pip install -q --upgrade pip
-	$(MYPYC_VENV)/bin/pip install -q -c constraints.txt setuptools wheel mypy
+	$(MYPYC_VENV)/bin/pip install -q -c constraints.txt --upgrade "setuptools>=77" wheel mypy
 	FEDERATION_MYPYC=1 $(MYPYC_VENV)/bin/pip install -q -c constraints.txt --no-build-isolation '.[dev]'
 
 # The container image (Podman) and the monitoring files (promtool): see docs/operations.md.

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 PROGRESS_MIN_BYTES = 5_000_000
+# The trades of an equity-curve input: replay and sweep read the same inputs.
+TradesOption = Annotated[
+    Path | None,
+    typer.Option("--trades", help="trades CSV for an equity curve", exists=True, dir_okay=False),
+]
 
 
 def _count_lines(path: Path) -> int:
@@ -86,12 +91,7 @@ def register(app: typer.Typer) -> None:
         ],
         out: Annotated[Path, typer.Option("--out", help="output directory")] = Path("out"),
         config: Annotated[Path | None, typer.Option("--config", help="TOML config file")] = None,
-        trades: Annotated[
-            Path | None,
-            typer.Option(
-                "--trades", help="trades CSV for an equity curve", exists=True, dir_okay=False
-            ),
-        ] = None,
+        trades: TradesOption = None,
         skip_invalid: Annotated[
             bool, typer.Option("--skip-invalid", help="report and skip bad lines")
         ] = False,
