@@ -18,48 +18,26 @@ PLACES = 9
 NEAR: Final = 1e-6  # far wider than the 1e-9 rounding can move a value
 
 
-def gt(a: float | None, b: float) -> bool:
-    if a is None:
-        return False
+def _rounded(a: float, b: float) -> float:
+    """``round(a, 9)``, or ``a`` itself where rounding cannot change how it compares to ``b``."""
     d = a - b
-    if d > NEAR:
-        return True
-    if d < -NEAR:
-        return False
-    return round(a, PLACES) > b
+    return a if d > NEAR or d < -NEAR else round(a, PLACES)
+
+
+def gt(a: float | None, b: float) -> bool:
+    return a is not None and _rounded(a, b) > b
 
 
 def ge(a: float | None, b: float) -> bool:
-    if a is None:
-        return False
-    d = a - b
-    if d > NEAR:
-        return True
-    if d < -NEAR:
-        return False
-    return round(a, PLACES) >= b
+    return a is not None and _rounded(a, b) >= b
 
 
 def le(a: float | None, b: float) -> bool:
-    if a is None:
-        return False
-    d = a - b
-    if d > NEAR:
-        return False
-    if d < -NEAR:
-        return True
-    return round(a, PLACES) <= b
+    return a is not None and _rounded(a, b) <= b
 
 
 def lt(a: float | None, b: float) -> bool:
-    if a is None:
-        return False
-    d = a - b
-    if d > NEAR:
-        return False
-    if d < -NEAR:
-        return True
-    return round(a, PLACES) < b
+    return a is not None and _rounded(a, b) < b
 
 
 def pct(x: float | None) -> str:
