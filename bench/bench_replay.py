@@ -79,7 +79,7 @@ def main() -> None:
     ap.add_argument("inputs", nargs="*", type=Path)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--federation", default=shutil.which("federation") or "federation")
+    ap.add_argument("--federation", default=str(Path(sys.executable).with_name("federation")))
     ap.add_argument("--same", nargs=2, type=Path, metavar=("OUT_A", "OUT_B"))
     args = ap.parse_args()
     if args.same:
