@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench install image image-test monitoring-check
+.PHONY: run test lint bench install mypyc image image-test monitoring-check
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ lint: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_core.py
+
+# The decision core compiled with mypyc, in an environment of its own (`pip install .`
+# without FEDERATION_MYPYC stays pure Python). See docs/benchmarks.md.
+MYPYC_VENV ?= .venv-mypyc
+mypyc:
+	$(PYTHON) -m venv $(MYPYC_VENV)
+	$(MYPYC_VENV)/bin/pip install -q --upgrade pip
+	$(MYPYC_VENV)/bin/pip install -q -c constraints.txt --upgrade "setuptools>=77" wheel mypy
+	FEDERATION_MYPYC=1 $(MYPYC_VENV)/bin/pip install -q -c constraints.txt --no-build-isolation '.[dev]'
 
 # The container image (Podman) and the monitoring files (promtool): see docs/operations.md.
 # None of these needs the virtual environment.

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from federation_ai.cli.replay_cmd import TradesOption  # noqa: TC001 - Typer reads it at runtime
 from federation_ai.core import ConfigError
 from federation_ai.replay.replay_run import ReplayError
 from federation_ai.whatif.executors import DaskExecutor, Executor, ProcessExecutor
@@ -29,12 +30,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--set", help="section.key=v1,v2,... (repeat; every combination runs)"),
         ],
         config: Annotated[Path | None, typer.Option("--config", help="base TOML config")] = None,
-        trades: Annotated[
-            Path | None,
-            typer.Option(
-                "--trades", help="trades CSV for an equity curve", exists=True, dir_okay=False
-            ),
-        ] = None,
+        trades: TradesOption = None,
         jobs: Annotated[int, typer.Option("--jobs", min=1, help="local worker processes")] = 1,
         scheduler: Annotated[
             str | None,

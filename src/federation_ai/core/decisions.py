@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -16,8 +17,18 @@ SUPERSEDED: Final = Status.SUPERSEDED.value
 VETOED: Final = Status.VETOED.value
 
 
+_NAMESPACE_BYTES: Final = NAMESPACE.bytes
+
+
 def decision_id(account_id: str, event_id: str, role: str, decision_type: str, n: int) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{account_id}|{event_id}|{role}|{decision_type}|{n}"))
+    """``str(uuid.uuid5(NAMESPACE, name))``, built without the UUID object (the hot path):
+    SHA-1 of namespace and name, version 5 in byte 6, the RFC 4122 variant in byte 8."""
+    name = f"{account_id}|{event_id}|{role}|{decision_type}|{n}"
+    b = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest())
+    b[6] = (b[6] & 0x0F) | 0x50
+    b[8] = (b[8] & 0x3F) | 0x80
+    x = b[:16].hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:32]}"
 
 
 @dataclass(slots=True)

@@ -220,13 +220,15 @@ def _payload(event_type: str, payload: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, aliases, check, required in SCHEMAS[event_type]:
         key = name
-        if name not in payload:
+        value = payload.get(name)
+        if value is None and aliases and name not in payload:
             key = next((a for a in aliases if a in payload), name)
-        if key not in payload or payload[key] is None:
+            value = payload.get(key)
+        if value is None:
             if required:
                 raise InvalidEvent(f"payload.{name}", "is required")
             continue
-        out[name] = check(payload[key], f"payload.{key}")
+        out[name] = check(value, f"payload.{key}")
     return out
 
 

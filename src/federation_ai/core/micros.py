@@ -10,6 +10,7 @@ US_PER_MINUTE: Final = 60 * US_PER_SECOND
 US_PER_DAY: Final = 86_400 * US_PER_SECOND
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL: Final = _EPOCH.toordinal()
+_NAIVE_EPOCH: Final = datetime(1970, 1, 1)  # noqa: DTZ001 - UTC by contract, for isoformat
 # The accepted range, in UTC: the epoch to the last instant a datetime can hold. Anything
 # the core keeps (event times, pin ends) stays inside it, so every instant can be formatted.
 MIN_TS: Final = 0
@@ -55,14 +56,11 @@ def clamp_ts(us: int) -> int:
 
 
 def format_timestamp(us: int) -> str:
-    """Format UTC microseconds as RFC 3339 (``Z``; fraction only when non-zero)."""
-    dt = _EPOCH + timedelta(microseconds=us)
-    base = (
-        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
-    )
-    if dt.microsecond:
-        return f"{base}.{dt.microsecond:06d}Z"
-    return base + "Z"
+    """Format UTC microseconds as RFC 3339 (``Z``; fraction only when non-zero).
+
+    ``isoformat`` of a naive datetime is that text without the ``Z`` (a four-digit year,
+    six fraction digits only when the microseconds are not zero), built in C."""
+    return (_NAIVE_EPOCH + timedelta(microseconds=us)).isoformat() + "Z"
 
 
 def day_of(us: int) -> int:

@@ -44,22 +44,39 @@ def _fine(value: Any, depth: int) -> bool:
     """The rules without paths, for the common case (every event is checked): plain
     loops, the paths only built by ``_find`` once something is wrong."""
     kind = type(value)
+    if kind is dict:
+        return depth <= MAX_DEPTH and _fine_items(value, depth)
     if kind is str:
         return "\x00" not in value and (value.isascii() or _string_problem(value) is None)
     if kind is float:
         return bool(value - value == 0.0)  # False for NaN and the infinities
     if kind is int:
         return bool(INT_MIN <= value <= INT_MAX)
-    if kind is dict:
-        if depth > MAX_DEPTH:
-            return False
-        for key, item in value.items():
-            if type(key) is not str or not _fine(key, depth) or not _fine(item, depth + 1):
-                return False
-        return True
     if kind is list:
         return depth <= MAX_DEPTH and all(_fine(item, depth + 1) for item in value)
     return value is None or kind is bool
+
+
+def _fine_items(obj: dict[Any, Any], depth: int) -> bool:
+    """An object's keys and values; the scalars inline (most values are), the rest by
+    ``_fine``."""
+    inner = depth + 1
+    for key, item in obj.items():
+        if type(key) is not str or "\x00" in key or not (key.isascii() or _fine(key, depth)):
+            return False
+        kind = type(item)
+        if kind is float:
+            if item - item != 0.0:
+                return False
+        elif kind is str:
+            if "\x00" in item or not (item.isascii() or _string_problem(item) is None):
+                return False
+        elif kind is int:
+            if not INT_MIN <= item <= INT_MAX:
+                return False
+        elif not (item is None or kind is bool) and not _fine(item, inner):
+            return False
+    return True
 
 
 def shape_problem(obj: Any) -> tuple[str, str] | None:

@@ -111,8 +111,10 @@ def _propose(c: Ctx) -> list[Proposal]:
         if name != "supervisor" and not enabled.get(name, True):
             continue
         for prop in role(c):
-            if prop.value is not None and memo.get(_memo_key(prop)) == _memo_entry(c, prop):
-                continue  # superseded or vetoed before, in the same context
+            if prop.value is not None and memo:
+                before = memo.get(_memo_key(prop))
+                if before is not None and before == _memo_entry(c, prop):
+                    continue  # superseded or vetoed before, in the same context
             out.append(prop)
     return out
 

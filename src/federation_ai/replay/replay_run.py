@@ -12,18 +12,19 @@ import json
 import time
 from array import array
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from federation_ai.core import (
+    DUPLICATE,
     AccountState,
     CoreConfig,
     Event,
     FederationState,
     InvalidEvent,
-    parse_event,
-    step,
 )
+from federation_ai.core.driver import Stepped, drive
 from federation_ai.core.early_warnings import WarningsConfig, WarningState, evaluate
 from federation_ai.core.micros import format_timestamp
 from federation_ai.core.step import PROCESSED
@@ -34,16 +35,16 @@ from federation_ai.replay.sources import Item, SourceError
 from federation_ai.report import Recorder, ReportConfig
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
     from typing import TextIO
 
     from federation_ai.core.decisions import Decision
-from typing import Any
 
 OUTPUTS = ("decisions.jsonl", "policy.json", "timeline.csv", "warnings.jsonl", *REPORT_OUTPUTS)
 TIMELINE_HEADER = ("account_id", "timestamp", "nav", "dd", "mode", "profile", "tier", "frozen")
 MAX_NOTES = 1000
+_clock = time.perf_counter_ns  # the step latency of the report (SPEC §13)
 
 
 class ReplayError(Exception):
@@ -79,10 +80,15 @@ def _fmt(x: float | None) -> str:
     return "" if x is None else repr(round(x, 12))
 
 
-def _decode(env: dict[str, Any] | SourceError) -> Event:
-    if isinstance(env, SourceError):
-        raise InvalidEvent("$", env.reason)
-    return parse_event(env)
+def _items(
+    items: Iterable[Item], stats: ReplayStats, progress: Callable[[int], None] | None
+) -> Iterator[tuple[int, dict[str, Any] | InvalidEvent]]:
+    """The source's lines for the driver, counted; an undecodable line is invalid at ``$``."""
+    for line, env in items:
+        stats.lines += 1
+        if progress is not None and stats.lines % 10_000 == 0:
+            progress(stats.lines)
+        yield line, (InvalidEvent("$", env.reason) if isinstance(env, SourceError) else env)
 
 
 def replay(
@@ -138,6 +144,82 @@ def _timeline_row(a: AccountState, ts: int) -> tuple[str, ...]:
     )
 
 
+class _Outputs:
+    """The streamed outputs of one replay: decisions, early warnings and the timeline."""
+
+    def __init__(self, tmp: dict[str, Path], stack: ExitStack) -> None:
+        def open_(name: str, newline: str) -> TextIO:
+            return stack.enter_context(tmp[name].open("w", encoding="utf-8", newline=newline))
+
+        self.decisions = open_("decisions.jsonl", "\n")
+        self.warnings = open_("warnings.jsonl", "\n")
+        self.timeline = csv.writer(open_("timeline.csv", ""), lineterminator="\n")
+        self.timeline.writerow(TIMELINE_HEADER)
+
+
+class Tally:
+    """What the replay does with each step the driver yields (SPEC §13)."""
+
+    out: _Outputs  # set by ``stream`` once the outputs are open
+
+    def __init__(
+        self,
+        config: CoreConfig,
+        warnings: WarningsConfig,
+        recorder: Recorder,
+        *,
+        skip_invalid: bool,
+    ) -> None:
+        self.supervisor, self.warnings_config = config.supervisor, warnings
+        self.recorder, self.skip_invalid = recorder, skip_invalid
+        self.stats = ReplayStats()
+        self.warned: WarningState = {}
+        self.step_ns = array("q")  # step latency: measured, kept out of deterministic outputs
+
+    def take(self, s: Stepped, state: FederationState) -> None:
+        event, result = s.event, s.result
+        if result is None or event is None:
+            self._invalid(s)
+            return
+        self.step_ns.append(s.step_ns)
+        self.recorder.observe(event, result, state)
+        if result.outcome != PROCESSED:
+            self._skipped(s.tag, event, result.outcome)
+            return
+        stats = self.stats
+        stats.processed += 1
+        if s.prior is not None:
+            dt = event.ts - s.prior.ts
+            stats.time_in_mode[s.prior.mode] += dt
+            stats.time_in_profile[s.prior.profile] += dt
+        if result.decisions:
+            _write_decisions(self.out.decisions, result.decisions, stats)
+        acct = state.accounts[event.account_id]
+        self.warned, fired = evaluate(self.warned, acct, self.supervisor, self.warnings_config)
+        if fired:
+            self.out.warnings.writelines(w.to_json() + "\n" for w in fired)
+            stats.warnings += len(fired)
+        if event.event_type == SNAPSHOT:
+            self.out.timeline.writerow(_timeline_row(acct, event.ts))
+
+    def _invalid(self, s: Stepped) -> None:
+        if not self.skip_invalid:
+            raise ReplayError(s.tag, str(s.error)) from None
+        self.stats.invalid += 1
+        self.stats.note(s.tag, f"invalid: {s.error}")
+
+    def _skipped(self, line: int, event: Event, outcome: str) -> None:
+        if outcome == DUPLICATE:
+            self.stats.duplicates += 1
+        else:
+            self.stats.out_of_order += 1
+        self.stats.note(
+            line,
+            f"{outcome.replace('_', '-')}: event {event.event_id!r}"
+            f" of account {event.account_id!r} skipped",
+        )
+
+
 def _write_decisions(out: TextIO, decisions: Iterable[Decision], stats: ReplayStats) -> None:
     for d in decisions:
         out.write(d.to_json())
@@ -145,6 +227,27 @@ def _write_decisions(out: TextIO, decisions: Iterable[Decision], stats: ReplaySt
         stats.decisions[(d.role_source, d.decision_type, d.status)] += 1
         if d.decision_type == "freeze" and d.status == "applied":
             stats.freezes.append((d.account_id, d.timestamp, d.payload["triggers"]))
+
+
+def stream(
+    tally: Tally,
+    items: Iterable[Item],
+    config: CoreConfig,
+    tmp: dict[str, Path],
+    progress: Callable[[int], None] | None = None,
+) -> FederationState:
+    """Drive ``items`` through a fresh state into ``tally`` and the streamed outputs."""
+    state = FederationState()
+    with ExitStack() as stack:
+        tally.out = _Outputs(tmp, stack)
+        take = tally.take
+        for s in drive(state, _items(items, tally.stats, progress), config, clock=_clock):
+            take(s, state)
+    return state
+
+
+def write_policies(policies: dict[str, Any], tmp: dict[str, Path]) -> None:
+    tmp["policy.json"].write_text(json.dumps(policies, indent=2) + "\n", encoding="utf-8")
 
 
 def _run(
@@ -157,63 +260,9 @@ def _run(
     recorder: Recorder,
     warnings: WarningsConfig,
 ) -> ReplayStats:
-    stats = ReplayStats()
-    state = FederationState()
-    warned: WarningState = {}
-    step_ns = array("q")  # step latency: measured, so kept out of every deterministic output
-    clock = time.perf_counter_ns
-    with (
-        tmp["decisions.jsonl"].open("w", encoding="utf-8", newline="\n") as out,
-        tmp["timeline.csv"].open("w", encoding="utf-8", newline="") as tl_fh,
-        tmp["warnings.jsonl"].open("w", encoding="utf-8", newline="\n") as warn_out,
-    ):
-        timeline = csv.writer(tl_fh, lineterminator="\n")
-        timeline.writerow(TIMELINE_HEADER)
-        for line, env in items:
-            stats.lines += 1
-            if progress is not None and stats.lines % 10_000 == 0:
-                progress(stats.lines)
-            try:
-                event = _decode(env)
-                acct = state.accounts.get(event.account_id)
-                before = None
-                if acct is not None and acct.last_ts is not None:
-                    before = (acct.last_ts, acct.policy.mode, acct.policy.profile)
-                started = clock()
-                result = step(state, event, config)
-                step_ns.append(clock() - started)
-            except InvalidEvent as exc:
-                if not skip_invalid:
-                    raise ReplayError(line, str(exc)) from None
-                stats.invalid += 1
-                stats.note(line, f"invalid: {exc}")
-                continue
-            recorder.observe(event, result, state)
-            if result.outcome != PROCESSED:
-                if result.outcome == "duplicate":
-                    stats.duplicates += 1
-                else:
-                    stats.out_of_order += 1
-                stats.note(
-                    line,
-                    f"{result.outcome.replace('_', '-')}: event {event.event_id!r}"
-                    f" of account {event.account_id!r} skipped",
-                )
-                continue
-            stats.processed += 1
-            if before is not None:
-                dt = event.ts - before[0]
-                stats.time_in_mode[before[1]] += dt
-                stats.time_in_profile[before[2]] += dt
-            _write_decisions(out, result.decisions, stats)
-            acct = state.accounts[event.account_id]
-            warned, fired = evaluate(warned, acct, config.supervisor, warnings)
-            warn_out.writelines(w.to_json() + "\n" for w in fired)
-            stats.warnings += len(fired)
-            if event.event_type == SNAPSHOT:
-                timeline.writerow(_timeline_row(state.accounts[event.account_id], event.ts))
-    policies = {k: policy_view(a, config) for k, a in sorted(state.accounts.items())}
-    tmp["policy.json"].write_text(json.dumps(policies, indent=2) + "\n", encoding="utf-8")
-    stats.accounts = len(state.accounts)
-    write_report(recorder, step_ns, tmp)
-    return stats
+    tally = Tally(config, warnings, recorder, skip_invalid=skip_invalid)
+    state = stream(tally, items, config, tmp, progress)
+    write_policies({k: policy_view(a, config) for k, a in sorted(state.accounts.items())}, tmp)
+    tally.stats.accounts = len(state.accounts)
+    write_report(recorder, tally.step_ns, tmp)
+    return tally.stats

@@ -10,6 +10,7 @@ runs ahead of the store.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,10 +24,9 @@ from federation_ai.core import (
     AccountState,
     Event,
     FederationState,
-    InvalidEvent,
     policy_view,
-    step,
 )
+from federation_ai.core.driver import Stepped, drive
 from federation_ai.core.early_warnings import WarningsConfig
 from federation_ai.service.batch_rows import (
     BatchRows,
@@ -220,28 +220,32 @@ class Pipeline:
     def _decide_batch(
         self, events: Sequence[Event], known: Mapping[str, set[str]], rows: BatchRows
     ) -> list[EventResult]:
-        """``step()`` for each event in order; the store's known ids are duplicates."""
-        results: list[EventResult] = []
-        for event in events:
-            if event.event_id in known.get(event.account_id, ()):
-                results.append(EventResult(DUPLICATE, []))
-                continue
-            results.append(self._decide(event, rows))
-        return results
+        """The core's driver over the batch, in order; the store's known ids are duplicates."""
+        gate = functools.partial(self._gate, known)
+        items = ((event, event) for event in events)
+        return [
+            s.held if s.held is not None else self._decide(s, rows)
+            for s in drive(self.state, items, self.config, gate=gate, clock=time.perf_counter_ns)
+        ]
 
-    def _decide(self, event: Event, rows: BatchRows) -> EventResult:
+    def _gate(self, known: Mapping[str, set[str]], event: Event) -> EventResult | None:
+        """What an event is without stepping: a duplicate the store has, over the limit."""
+        if event.event_id in known.get(event.account_id, ()):
+            return EventResult(DUPLICATE, [])
         accounts = self.state.accounts
         limit = self.max_accounts
         if limit is not None and event.account_id not in accounts and len(accounts) >= limit:
             return EventResult(INVALID, [], AccountLimitError(limit))
-        started = time.perf_counter()
-        try:
-            result = step(self.state, event, self.config)
-        except InvalidEvent as exc:
+        return None
+
+    def _decide(self, s: Stepped, rows: BatchRows) -> EventResult:
+        event, result = s.event, s.result
+        assert event is not None  # the pipeline hands the driver decoded events
+        if result is None:
             # Invalid only given the account's history (e.g. a flow above the equity):
             # step raised before changing anything; the event is not logged.
-            return EventResult(INVALID, [], exc)
-        self._metrics.step_latency.observe(time.perf_counter() - started)
+            return EventResult(INVALID, [], s.error)
+        self._metrics.step_latency.observe(s.step_ns / 1e9)
         if result.outcome == DUPLICATE:
             return EventResult(DUPLICATE, [])  # already in the event log (this batch or before)
         rows.events.append(event_row(event, result.outcome))

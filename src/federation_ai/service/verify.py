@@ -14,14 +14,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core import (
-    OUT_OF_ORDER,
-    PROCESSED,
-    FederationState,
-    InvalidEvent,
-    parse_event,
-    step,
-)
+from federation_ai.core import OUT_OF_ORDER, PROCESSED, FederationState
+from federation_ai.core.driver import advance
 from federation_ai.core.micros import TimestampError, parse_timestamp
 from federation_ai.service.entry_order import Logged, accepted_in_entry_order
 
@@ -84,46 +78,80 @@ def _norm(name: str, value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
+@dataclass(slots=True)
+class _Replayed:
+    """The decisions a fresh core makes from the stored log, by id and in order per account."""
+
+    decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    order: dict[str, list[str]] = field(default_factory=dict)
+    rejected_in: set[str] = field(default_factory=set)  # accounts with events stored out of order
+
+
 async def verify(store: Store, config: CoreConfig) -> VerifyReport:
     report = VerifyReport()
+    replayed = await _replay_log(store, config, report)
+    report.replayed_decisions = len(replayed.decisions)
+    stored_order = await _compare_stored(store, replayed.decisions, report)
+    for did, left in replayed.decisions.items():
+        report.differences.append(
+            Difference(
+                "missing",
+                left["account_id"],
+                left["event_id"],
+                did,
+                expected=f"{left['role_source']} {left['decision_type']}",
+            )
+        )
+    report.differences.extend(_order_differences(replayed.order, stored_order))
+    if replayed.rejected_in:
+        report.differences.extend(await _lost_to_the_merge(store, config, replayed.rejected_in))
+    return report
+
+
+async def _replay_log(store: Store, config: CoreConfig, report: VerifyReport) -> _Replayed:
+    """The stored processed events through the core's driver, each compared as it goes."""
+    out = _Replayed()
     state = FederationState()
-    replayed: dict[str, dict[str, Any]] = {}
-    replay_order: dict[str, list[str]] = {}
-    rejected_in: set[str] = set()  # accounts with events stored as out of order
     async for outcome, envelope in store.iter_event_log():
         if outcome == OUT_OF_ORDER:
             report.out_of_order += 1
-            rejected_in.add(_account(envelope))
+            out.rejected_in.add(_account(envelope))
         if outcome != PROCESSED:
             continue
         report.events += 1
-        try:
-            event = parse_event(envelope)
-        except InvalidEvent as exc:
+        s = advance(state, envelope, envelope, config)
+        if s.result is None:
             report.differences.append(
                 Difference(
                     "event",
                     _account(envelope),
                     str(envelope.get("event_id")),
-                    expected=f"invalid: {exc}",
+                    expected=f"invalid: {s.error}",
                 )
             )
             continue
-        result = step(state, event, config)
-        if result.outcome != PROCESSED:
+        if s.result.outcome != PROCESSED:
+            assert s.event is not None
             report.differences.append(
                 Difference(
                     "event",
-                    event.account_id,
-                    event.event_id,
-                    expected=f"replay outcome {result.outcome}",
+                    s.event.account_id,
+                    s.event.event_id,
+                    expected=f"replay outcome {s.result.outcome}",
                     stored="processed",
                 )
             )
-        for d in result.decisions:
-            replayed[d.decision_id] = d.to_dict()
-            replay_order.setdefault(d.account_id, []).append(d.decision_id)
-    report.replayed_decisions = len(replayed)
+        for d in s.result.decisions:
+            out.decisions[d.decision_id] = d.to_dict()
+            out.order.setdefault(d.account_id, []).append(d.decision_id)
+    return out
+
+
+async def _compare_stored(
+    store: Store, replayed: dict[str, dict[str, Any]], report: VerifyReport
+) -> dict[str, list[str]]:
+    """Every stored decision against the replayed one (taken out of ``replayed``); the
+    stored order per account."""
     stored_order: dict[str, list[str]] = {}
     async for stored in store.iter_decisions():
         report.stored_decisions += 1
@@ -141,33 +169,20 @@ async def verify(store: Store, config: CoreConfig) -> VerifyReport:
                 )
             )
             continue
-        for name, value in expected.items():
-            if _norm(name, value) != _norm(name, stored.get(name)):
-                report.differences.append(
-                    Difference(
-                        "changed",
-                        stored["account_id"],
-                        stored["event_id"],
-                        did,
-                        name,
-                        value,
-                        stored.get(name),
-                    )
-                )
-    for did, left in replayed.items():
-        report.differences.append(
+        report.differences.extend(
             Difference(
-                "missing",
-                left["account_id"],
-                left["event_id"],
+                "changed",
+                stored["account_id"],
+                stored["event_id"],
                 did,
-                expected=f"{left['role_source']} {left['decision_type']}",
+                name,
+                value,
+                stored.get(name),
             )
+            for name, value in expected.items()
+            if _norm(name, value) != _norm(name, stored.get(name))
         )
-    report.differences.extend(_order_differences(replay_order, stored_order))
-    if rejected_in:
-        report.differences.extend(await _lost_to_the_merge(store, config, rejected_in))
-    return report
+    return stored_order
 
 
 def _account(envelope: dict[str, Any]) -> str:

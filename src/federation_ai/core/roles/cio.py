@@ -32,18 +32,19 @@ def _weights(c: Ctx) -> list[Proposal]:
     cfg = c.config.cio
     models = c.metrics.models
     names = model_order(c)
-    scores = {}
+    floor = cfg.min_score
+    scores = []
     for name in names:
         s = models.get(name)
-        scores[name] = (
-            cfg.min_score if s is None else max(cfg.min_score, s.sharpe + 2.0 * (s.win_rate - 0.5))
-        )
-    total = sum(scores.values())
-    weights = {n: scores[n] / total for n in names}
+        scores.append(floor if s is None else max(floor, s.sharpe + 2.0 * (s.win_rate - 0.5)))
+    total = sum(scores)
+    weights = {n: score / total for n, score in zip(names, scores, strict=True)}
     applied = c.policy.weights
-    if not any(
-        gt(abs(w - applied.get(n, 0.0)), cfg.rebalance_threshold) for n, w in weights.items()
-    ):
+    threshold = cfg.rebalance_threshold
+    for n, w in weights.items():
+        if gt(abs(w - applied.get(n, 0.0)), threshold):
+            break
+    else:
         return []
     active = [n for n, w in weights.items() if w >= cfg.active_weight]
     reason = "rebalance: " + ", ".join(f"{n} {w:.3f}" for n, w in weights.items())
