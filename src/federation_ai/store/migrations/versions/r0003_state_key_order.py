@@ -25,18 +25,18 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
+def _retype(kind: str) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute("ALTER TABLE federation_state ALTER COLUMN state TYPE json USING state::json")
+    op.execute(f"ALTER TABLE federation_state ALTER COLUMN state TYPE {kind} USING state::{kind}")
     # a new type takes the default compression again: keep 0002's choice
     if op.get_bind().execute(_LZ4).scalar():
         op.execute("ALTER TABLE federation_state ALTER COLUMN state SET COMPRESSION lz4")
 
 
+def upgrade() -> None:
+    _retype("json")
+
+
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute("ALTER TABLE federation_state ALTER COLUMN state TYPE jsonb USING state::jsonb")
-    if op.get_bind().execute(_LZ4).scalar():
-        op.execute("ALTER TABLE federation_state ALTER COLUMN state SET COMPRESSION lz4")
+    _retype("jsonb")
