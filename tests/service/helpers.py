@@ -106,11 +106,14 @@ class BusFaults:
             return attr
 
         async def call(*args: Any, **kw: Any) -> Any:
-            if name == "fetch":
+            if name in ("fetch", "publish_and_fetch"):
                 if "ack" in self.dropping:
                     kw["ack"] = ()
-                if "publish_decisions" in self.failing and kw.get("publish") is not None:
-                    self.refused["fetch"] = self.refused.get("fetch", 0) + 1
+                decisions = args[0] if name == "publish_and_fetch" and args else kw.get(
+                    "decisions", ()
+                )
+                if "publish_decisions" in self.failing and decisions:
+                    self.refused[name] = self.refused.get(name, 0) + 1
                     raise ConnectionError(REFUSED)
             if name in self.failing:
                 self.refused[name] = self.refused.get(name, 0) + 1
