@@ -12,7 +12,6 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from federation_ai.core.config_checks import check_semantics
@@ -51,24 +50,24 @@ class CoreConfig:
     cio: CioConfig = field(default_factory=CioConfig)
     cfo: CfoConfig = field(default_factory=CfoConfig)
     researcher: ResearcherConfig = field(default_factory=ResearcherConfig)
+    # ``sha256:<hex>`` of the canonical JSON of the effective configuration: every
+    # decision carries it, so it is computed once, with the configuration (a field, not
+    # a cached property: the compiled core has no per-instance cache).
+    digest: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_semantics(self)
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        object.__setattr__(self, "digest", "sha256:" + hashlib.sha256(text.encode()).hexdigest())
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
-
-    @cached_property
-    def digest(self) -> str:
-        """``sha256:<hex>`` of the canonical JSON of the effective configuration."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.init}
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> CoreConfig:
         """Build from a nested mapping; unknown or ill-typed keys raise ConfigError."""
         sections: dict[str, Any] = {}
-        known = {f.name: f for f in dataclasses.fields(cls)}
+        known = {f.name: f for f in dataclasses.fields(cls) if f.init}
         for name, value in data.items():
             if name not in known:
                 raise ConfigError(name, f"unknown section (known: {', '.join(known)})")

@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from federation_ai.core.core_config import ConfigError
 from federation_ai.core.micros import format_timestamp
@@ -103,8 +103,7 @@ class EarlyWarning:
 WarningState = Mapping[str, frozenset[Limit]]
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
+class _Rule(NamedTuple):  # built for every limit after every step: a tuple is cheap
     value: float | None
     threshold: float
     freeze_at: float
@@ -112,8 +111,7 @@ class _Rule:
     rearmed: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Thresholds:
+class _Thresholds(NamedTuple):
     dd_at: float
     dd_back: float
     pnl_at: float
@@ -149,34 +147,47 @@ def _any_crossed(m: Metrics, t: _Thresholds) -> bool:
     )
 
 
-def _rules(m: Metrics, s: SupervisorConfig, w: WarningsConfig) -> dict[Limit, _Rule]:
-    t = _thresholds(s, w)
+def _rules(
+    m: Metrics, s: SupervisorConfig, w: WarningsConfig, t: _Thresholds
+) -> tuple[tuple[Limit, _Rule], ...]:
     dd_at, dd_back, pnl_at, pnl_back = t.dd_at, t.dd_back, t.pnl_at, t.pnl_back
     eq_at, eq_back, cl_at = t.eq_at, t.eq_back, t.cl_at
     cl = m.consecutive_losses
     pnl = m.daily_pnl
-    return {
-        Limit.DRAWDOWN: _Rule(
-            m.dd, dd_at, s.freeze_drawdown, ge(m.dd, dd_at), m.dd is None or lt(m.dd, dd_back)
+    return (
+        (
+            Limit.DRAWDOWN,
+            _Rule(
+                m.dd, dd_at, s.freeze_drawdown, ge(m.dd, dd_at), m.dd is None or lt(m.dd, dd_back)
+            ),
         ),
-        Limit.DAILY_LOSS: _Rule(
-            pnl, pnl_at, -s.freeze_daily_loss, le(pnl, pnl_at), pnl is None or gt(pnl, pnl_back)
+        (
+            Limit.DAILY_LOSS,
+            _Rule(
+                pnl, pnl_at, -s.freeze_daily_loss, le(pnl, pnl_at), pnl is None or gt(pnl, pnl_back)
+            ),
         ),
-        Limit.CONSECUTIVE_LOSSES: _Rule(
-            float(cl),
-            float(cl_at),
-            float(s.freeze_consecutive_losses),
-            cl >= cl_at,
-            cl <= cl_at - w.rearm_losses,
+        (
+            Limit.CONSECUTIVE_LOSSES,
+            _Rule(
+                float(cl),
+                float(cl_at),
+                float(s.freeze_consecutive_losses),
+                cl >= cl_at,
+                cl <= cl_at - w.rearm_losses,
+            ),
         ),
-        Limit.LOW_EQUITY: _Rule(
-            m.equity,
-            eq_at,
-            s.freeze_min_equity,
-            le(m.equity, eq_at),
-            m.equity is None or gt(m.equity, eq_back),
+        (
+            Limit.LOW_EQUITY,
+            _Rule(
+                m.equity,
+                eq_at,
+                s.freeze_min_equity,
+                le(m.equity, eq_at),
+                m.equity is None or gt(m.equity, eq_back),
+            ),
         ),
-    }
+    )
 
 
 def evaluate(
@@ -195,11 +206,12 @@ def evaluate(
         return state, []
     account_id, ts, event_id = account.account_id, account.last_ts, account.last_event_id
     before = state.get(account_id, frozenset())
-    if not before and not _any_crossed(account.metrics, _thresholds(supervisor, config)):
+    thresholds = _thresholds(supervisor, config)
+    if not before and not _any_crossed(account.metrics, thresholds):
         return state, []
     active = set(before)
     fired: list[EarlyWarning] = []
-    for limit, rule in _rules(account.metrics, supervisor, config).items():
+    for limit, rule in _rules(account.metrics, supervisor, config, thresholds):
         if limit in active:
             if rule.rearmed and not rule.crossed:
                 active.discard(limit)
@@ -227,5 +239,5 @@ def seed(
     """The limits past their warning threshold now: active without firing (after a restart)."""
     if not config.enabled:
         return frozenset()
-    rules = _rules(metrics, supervisor, config)
-    return frozenset(limit for limit, rule in rules.items() if rule.crossed)
+    rules = _rules(metrics, supervisor, config, _thresholds(supervisor, config))
+    return frozenset(limit for limit, rule in rules if rule.crossed)

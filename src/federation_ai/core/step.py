@@ -85,6 +85,10 @@ def _owned_value(c: Ctx, decision_type: str) -> Any:
     }.get(decision_type)
 
 
+# One encoder for every memo entry: ``json.dumps`` with options builds a new one per call.
+_encode_memo: Final = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _memo_entry(c: Ctx, prop: Proposal) -> str:
     """The proposal's context for edge-triggering: value, owned value, frozen, pin, critical."""
     context = (
@@ -94,7 +98,7 @@ def _memo_entry(c: Ctx, prop: Proposal) -> str:
         pin_active(c, prop.decision_type),
         c.metrics.critical,
     )
-    return json.dumps(context, separators=(",", ":"))
+    return _encode_memo(context)
 
 
 def _memo_key(prop: Proposal) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -29,8 +30,9 @@ def report_committed(
     numbers of processed events and of conflicting duplicates."""
     processed = conflicting = 0
     decided: list[dict[str, Any]] = []
+    counts: Counter[tuple[str, str]] = Counter()  # one labelled increment per kind, not per event
     for event, result in zip(events, results, strict=True):
-        metrics.events.labels(event.event_type, result.outcome).inc()
+        counts[event.event_type, result.outcome] += 1
         if result.outcome == PROCESSED:
             processed += 1
         elif result.outcome == OUT_OF_ORDER:
@@ -55,6 +57,8 @@ def report_committed(
                 status=d["status"],
             )
         decided.extend(result.decisions)
+    for (event_type, outcome), n in counts.items():
+        metrics.events.labels(event_type, outcome).inc(n)
     metrics.count_decisions(decided)
     subscribers.publish(decided)
     return processed, conflicting

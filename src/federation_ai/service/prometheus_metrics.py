@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -116,15 +117,15 @@ class ServiceMetrics:
         )
 
     def count_decisions(self, decisions: Iterable[dict[str, Any]]) -> None:
-        for d in decisions:
-            status = d["status"]
-            self.decisions.labels(d["role_source"], d["decision_type"], status).inc()
+        counts = Tally((d["role_source"], d["decision_type"], d["status"]) for d in decisions)
+        for (role, decision_type, status), n in counts.items():
+            self.decisions.labels(role, decision_type, status).inc(n)
             if status == "superseded":
-                self.conflicts.inc()
+                self.conflicts.inc(n)
             elif status == "vetoed":
-                self.vetoes.inc()
-            elif d["decision_type"] == "freeze":
-                self.freezes.inc()
+                self.vetoes.inc(n)
+            elif decision_type == "freeze":
+                self.freezes.inc(n)
 
     def set_accounts(self, frozen: Iterable[bool]) -> None:
         """One flag per account: True where its trading is frozen."""
