@@ -76,7 +76,11 @@ class Decision:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+        return _encode_decision(self.to_dict())
+
+
+# One encoder for every decision (``json.dumps`` with options builds one per call).
+_encode_decision: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def sort_key(d: Decision) -> tuple[int, int, int]:
