@@ -22,9 +22,14 @@ def propose(c: Ctx) -> list[Proposal]:
 
 
 def model_order(c: Ctx) -> list[str]:
+    """The configured models, then any other model the policy or the metrics know."""
     names = list(c.config.cio.models)
-    names += [n for n in c.policy.weights if n not in names]
-    names += [n for n in c.metrics.models if n not in names]
+    for n in c.policy.weights:
+        if n not in names:
+            names.append(n)
+    for n in c.metrics.models:
+        if n not in names:
+            names.append(n)
     return names
 
 
@@ -33,19 +38,22 @@ def _weights(c: Ctx) -> list[Proposal]:
     models = c.metrics.models
     names = model_order(c)
     floor = cfg.min_score
-    scores = []
-    for name in names:
-        s = models.get(name)
-        scores.append(floor if s is None else max(floor, s.sharpe + 2.0 * (s.win_rate - 0.5)))
+    scores = [
+        floor
+        if (s := models.get(name)) is None
+        else max(floor, s.sharpe + 2.0 * (s.win_rate - 0.5))
+        for name in names
+    ]
     total = sum(scores)
-    weights = {n: score / total for n, score in zip(names, scores, strict=True)}
+    shares = [score / total for score in scores]
     applied = c.policy.weights
     threshold = cfg.rebalance_threshold
-    for n, w in weights.items():
-        if gt(abs(w - applied.get(n, 0.0)), threshold):
-            break
-    else:
+    # runs on every model update: most of them move no weight past the threshold
+    if not any(
+        gt(abs(w - applied.get(n, 0.0)), threshold) for n, w in zip(names, shares, strict=True)
+    ):
         return []
+    weights = dict(zip(names, shares, strict=True))
     active = [n for n, w in weights.items() if w >= cfg.active_weight]
     reason = "rebalance: " + ", ".join(f"{n} {w:.3f}" for n, w in weights.items())
     payload = {"model_weights": weights, "active_strategies": active}
