@@ -13,6 +13,7 @@ from federation_ai.report.accuracy import Scored, direction
 from federation_ai.report.curve import GovernedCurve
 from federation_ai.report.impact import Impact
 from federation_ai.report.report_settings import TRADES
+from federation_ai.report.sums import add_into
 
 if TYPE_CHECKING:
     from federation_ai.core.decisions import Decision
@@ -42,11 +43,7 @@ class TradeStats:
     governed: Impact = field(default_factory=Impact)  # the trades with ``opened_at``
 
     def merge(self, other: TradeStats) -> None:
-        self.count += other.count
-        self.pnl_usd += other.pnl_usd
-        self.wins += other.wins
-        self.losses += other.losses
-        self.with_opened_at += other.with_opened_at
+        add_into(self, other)
         self.governed.merge(other.governed)
 
 
