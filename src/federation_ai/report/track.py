@@ -35,12 +35,27 @@ class TimelineEntry:
 
 @dataclass(slots=True)
 class TradeStats:
+    """Closed trades; those with ``opened_at`` are governed by the m in force at that time."""
+
     count: int = 0
     pnl_usd: float = 0.0
     wins: int = 0
     losses: int = 0
-    with_opened_at: int = 0
     governed: Impact = field(default_factory=Impact)  # the trades with ``opened_at``
+
+    @property
+    def with_opened_at(self) -> int:
+        """The governed trades: each was taken (m > 0) or skipped (m = 0)."""
+        return self.governed.taken + self.governed.skipped
+
+    def add(self, pnl: float, m: float | None) -> None:
+        """One closed trade; ``m`` None: it has no ``opened_at`` (not governed, m = 1)."""
+        self.count += 1
+        self.pnl_usd += pnl
+        self.wins += pnl > 0
+        self.losses += pnl < 0
+        if m is not None:
+            self.governed.add(m, pnl)
 
     def merge(self, other: TradeStats) -> None:
         add_into(self, other)
@@ -118,17 +133,12 @@ class AccountTrack:
     def _trade(self, event: Event, mult: Multiplier) -> None:
         p = event.payload
         pnl = p["pnl_usd"]
-        t = self.trades
-        t.count += 1
-        t.pnl_usd += pnl
-        t.wins += pnl > 0
-        t.losses += pnl < 0
         opened_at = p.get("opened_at")
         if opened_at is None:
-            return  # not governed: m = 1
+            self.trades.add(pnl, None)
+            return
         m = mult.for_trade(self.exposure_before(opened_at), p["symbol"])
-        t.with_opened_at += 1
-        t.governed.add(m, pnl)
+        self.trades.add(pnl, m)
         if self.method == TRADES:
             self.curve.on_trade(m, pnl)
 
