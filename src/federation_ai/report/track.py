@@ -66,11 +66,10 @@ class TradeStats:
 class AccountTrack:
     account_id: str
     method: str
-    exposure: Exposure  # after the last event
     curve: GovernedCurve
+    change_ts: list[int]  # when the exposure changed (the first: before any event)
+    changes: list[Exposure]  # the exposure from then on
     exposure_key: Key | None = None  # what ``exposure`` was computed from
-    change_ts: list[int] = field(default_factory=list)  # when the exposure changed
-    changes: list[Exposure] = field(default_factory=list)
     m_after_snapshot: float = 1.0  # in force after the last snapshot: the next interval's m
     first_ts: int | None = None
     last_ts: int | None = None
@@ -86,10 +85,12 @@ class AccountTrack:
 
     @classmethod
     def new(cls, account_id: str, method: str, initial: Exposure) -> AccountTrack:
-        track = cls(account_id, method, initial, GovernedCurve(method))
-        track.change_ts.append(BEFORE_ANY_EVENT)
-        track.changes.append(initial)
-        return track
+        return cls(account_id, method, GovernedCurve(method), [BEFORE_ANY_EVENT], [initial])
+
+    @property
+    def exposure(self) -> Exposure:
+        """After the last event."""
+        return self.changes[-1]
 
     def time_in(self, attr: str) -> Counter[str]:
         """Microseconds in each value of an exposure field (``mode``, ``profile``) between the
@@ -119,7 +120,6 @@ class AccountTrack:
         for d in decisions:
             self._decision(ts, d, before)
         if after != before:
-            self.exposure = after
             self.change_ts.append(ts)
             self.changes.append(after)
         if event.event_type == SNAPSHOT:
