@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.alerts.alerts_settings import AlertsConfig
-from federation_ai.core.core_config import ConfigError, CoreConfig, build_section
+from federation_ai.core.core_config import ConfigError, CoreConfig, build_section, section_hints
 from federation_ai.core.early_warnings import WarningsConfig
 from federation_ai.interop.interop_settings import InteropConfig
 from federation_ai.replay.replay_settings import ReplayConfig
@@ -25,10 +25,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ENV_PREFIX = "FEDERATION_"
-_SERVICE_SECTIONS = (
-    "service", "adapters", "api", "ingest", "interop", "report", "replay", "warnings",
-    "watchdog", "alerts",
-)  # fmt: skip
 _SERVICE_MINIMUMS = {"max_accounts": 1, "max_message_bytes": 1024}
 # Every event waits this long at most before it is decided: a lateness is for clock
 # skew between producers (milliseconds), not for events minutes late.
@@ -174,6 +170,10 @@ class IngestConfig:
     # an event stamped further ahead of the service's clock is refused (dead letter / 422)
     max_future_skew_s: float = 300.0
 
+    def __post_init__(self) -> None:
+        if self.max_future_skew_s <= 0:
+            raise ConfigError("ingest.max_future_skew_s", "must be > 0")
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -188,6 +188,10 @@ class Settings:
     warnings: WarningsConfig = field(default_factory=WarningsConfig)
     watchdog: WatchdogConfig = field(default_factory=WatchdogConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+
+
+# the top-level TOML tables that are not the core's
+_SERVICE_SECTIONS = tuple(f.name for f in fields(Settings) if f.name != "core")
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -236,19 +240,6 @@ def load_settings(
     data = _merge(data, overrides or {})
     service = {k: data.pop(k) for k in _SERVICE_SECTIONS if k in data}
     core = CoreConfig.from_mapping(data)
-    ingest = build_section(IngestConfig, service.get("ingest", {}), "ingest")
-    if ingest.max_future_skew_s <= 0:
-        raise ConfigError("ingest.max_future_skew_s", "must be > 0")
-    return Settings(
-        core=core,
-        service=build_section(ServiceConfig, service.get("service", {}), "service"),
-        adapters=build_section(AdaptersConfig, service.get("adapters", {}), "adapters"),
-        api=build_section(ApiConfig, service.get("api", {}), "api"),
-        ingest=ingest,
-        interop=build_section(InteropConfig, service.get("interop", {}), "interop"),
-        report=build_section(ReportConfig, service.get("report", {}), "report"),
-        replay=build_section(ReplayConfig, service.get("replay", {}), "replay"),
-        warnings=build_section(WarningsConfig, service.get("warnings", {}), "warnings"),
-        watchdog=build_section(WatchdogConfig, service.get("watchdog", {}), "watchdog"),
-        alerts=build_section(AlertsConfig, service.get("alerts", {}), "alerts"),
-    )
+    hints = section_hints(Settings)
+    sections = {k: build_section(hints[k], service.get(k, {}), k) for k in _SERVICE_SECTIONS}
+    return Settings(core=core, **sections)

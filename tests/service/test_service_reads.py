@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import event
 
-from federation_ai.service.read_port import InvalidReadQuery
+from federation_ai.service.read_port import DecisionQuery, InvalidReadQuery
 from tests.conftest import add_keys
 
 if TYPE_CHECKING:
@@ -121,11 +121,13 @@ async def test_decisions_page_and_one_decision_with_its_event(service):
     feed = Feed(service)
     await feed.snapshot(10_000.0)
     await feed.snapshot(8_000.0)  # freezes
-    page = await service.reads.decisions(account_id="default", decision_type="freeze", limit=1)
+    page = await service.reads.decisions(
+        DecisionQuery(account_id="default", decision_type="freeze", limit=1)
+    )
     (freeze,) = page["items"]
     one = await service.reads.decision(freeze["decision_id"])
     assert one is not None
     assert one["event"]["event_id"] == freeze["event_id"]
     assert await service.reads.decision("nope") is None
     with pytest.raises(InvalidReadQuery):
-        await service.reads.decisions(cursor="not-a-cursor")
+        await service.reads.decisions(DecisionQuery(cursor="not-a-cursor"))

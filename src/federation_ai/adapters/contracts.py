@@ -9,6 +9,7 @@ Redis or HTTP) does the actual writing; the named adapters bind a kind to a back
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from federation_ai.core.vocabulary import DecisionType, Status
@@ -136,32 +137,12 @@ class Adapter:
         await self.backend.close()
 
 
-@dataclass
-class PolicyStoreAdapter(Adapter):
-    """Mode, capital profile, risk limits and freeze."""
-
-    kind: AdapterKind = field(default=POLICY_STORE)
-
-
-@dataclass
-class AIEngineAdapter(Adapter):
-    """Model weights, active strategies and active symbols."""
-
-    kind: AdapterKind = field(default=AI_ENGINE)
-
-
-@dataclass
-class ESSAdapter(Adapter):
-    """Emergency-stop level and thresholds."""
-
-    kind: AdapterKind = field(default=ESS)
-
-
-@dataclass
-class EnforcementAdapter(Adapter):
-    """The trading backend's halt keys and policy hash, kept in line with the freeze."""
-
-    kind: AdapterKind = field(default=ENFORCEMENT)
+# The named adapters (SPEC §10): an ``Adapter`` bound to its kind, given the backend.
+PolicyStoreAdapter = partial(Adapter, kind=POLICY_STORE)  # mode, profile, risk limits, freeze
+AIEngineAdapter = partial(Adapter, kind=AI_ENGINE)  # model weights, strategies and symbols
+ESSAdapter = partial(Adapter, kind=ESS)  # emergency-stop level and thresholds
+# the trading backend's halt keys and policy hash, kept in line with the freeze
+EnforcementAdapter = partial(Adapter, kind=ENFORCEMENT)
 
 
 class SnapshotSource(Protocol):

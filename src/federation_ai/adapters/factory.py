@@ -23,6 +23,8 @@ from federation_ai.core.core_config import ConfigError
 from federation_ai.interop.quantum_trader import translate as translate_entry
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from redis.asyncio import Redis
 
     from federation_ai.adapters.contracts import Adapter, Backend, SnapshotSource
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from federation_ai.settings import AdaptersConfig
 
 BACKENDS = ("memory", "redis", "http")
-WRITERS: dict[str, type[Adapter]] = {
+WRITERS: dict[str, Callable[[Backend], Adapter]] = {
     "policy_store": PolicyStoreAdapter,
     "ai_engine": AIEngineAdapter,
     "ess": ESSAdapter,

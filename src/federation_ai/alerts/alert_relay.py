@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -21,6 +21,7 @@ import structlog
 from federation_ai.alerts import alert_ledger
 from federation_ai.alerts.messages import group
 from federation_ai.alerts.redaction import describe
+from federation_ai.store.rfc3339 import utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -33,9 +34,6 @@ log = structlog.get_logger("federation_ai.alerts")
 MAX_ROWS = 1000  # happenings in one message at most; the rest go with the next one
 PRUNE_EVERY_S = 3600.0
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -76,7 +74,7 @@ class AlertRelay:
         channels: Sequence[Channel],
         config: AlertsConfig,
         *,
-        now: Callable[[], datetime] = _now,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.store = store
         self.channels = {c.id: c for c in channels}

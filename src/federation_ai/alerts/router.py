@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
@@ -10,6 +10,7 @@ import structlog
 from federation_ai.alerts.happenings import from_decisions, from_warnings
 from federation_ai.alerts.rules import effective_rules
 from federation_ai.store import OutboxRow
+from federation_ai.store.rfc3339 import utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -32,16 +33,13 @@ class StepAlerts(Protocol):
 log = structlog.get_logger("federation_ai.alerts")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
 
 class AlertRouter:
     def __init__(
         self,
         config: AlertsConfig,
         channels: Sequence[Channel],
-        now: Callable[[], datetime] = _now,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.rules = effective_rules(config)
         self.channels = tuple(channels)

@@ -7,7 +7,6 @@ each batch, the service runs ``run`` in a task of its own and shows ``as_status`
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -20,6 +19,7 @@ from federation_ai.alerts.happenings import Happening, HappeningKind
 from federation_ai.alerts.messages import group
 from federation_ai.alerts.redaction import describe
 from federation_ai.alerts.router import AlertRouter
+from federation_ai.store.rfc3339 import utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("federation_ai.alerts")
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Alerts:
@@ -97,7 +94,7 @@ class Alerts:
         happenings = self.watch.observe(now, **seen)
         new = [h for h in happenings if h.happening_id not in self._queued]
         if new and self._store is not None:
-            await alert_ledger.enqueue(self._store, self.router.rows(new), _now())
+            await alert_ledger.enqueue(self._store, self.router.rows(new), utc_now())
             for h in new:
                 log.warning("alert_happening", kind=h.kind, happening_id=h.happening_id)
         self._queued = {h.happening_id for h in happenings}
@@ -106,7 +103,7 @@ class Alerts:
     async def send_test(self) -> list[tuple[Channel, str | None]]:
         """A test message straight to every channel (not through the outbox): each
         channel with None if it took the message, else the error."""
-        at = _now()
+        at = utc_now()
         happening = Happening(
             f"test:{at.isoformat()}", HappeningKind.TEST, None,
             "test message: this channel receives Federation AI alerts", at.isoformat(),

@@ -14,6 +14,7 @@ from federation_ai.api.responses import FastJSONResponse
 from federation_ai.api.schemas import DecisionList
 from federation_ai.core.ids import ID_PATTERN, MAX_ID_LENGTH
 from federation_ai.core.vocabulary import DecisionType, Role, Status
+from federation_ai.service.read_port import DecisionQuery
 
 router = APIRouter(prefix="/api/federation", tags=["read"], route_class=AuthFirstRoute)
 
@@ -93,7 +94,7 @@ async def list_decisions(
     if account_id is not None:
         known_account(service, account_id)
     since, until = _utc("since", since), _utc("until", until)
-    page = await service.reads.decisions(
+    query = DecisionQuery(
         account_id=account_id,
         role_source=role,
         decision_type=type,
@@ -103,6 +104,7 @@ async def list_decisions(
         limit=limit,
         cursor=cursor,
     )
+    page = await service.reads.decisions(query)
     return FastJSONResponse(page)
 
 

@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from federation_ai.bus.contract import (
+    DECISION_STREAM,
     DEFAULT_CLAIM_IDLE_MS,
     DEFAULT_DEDUP_TTL_MS,
     DEFAULT_DLQ_MAXLEN,
@@ -21,8 +22,11 @@ from federation_ai.bus.contract import (
     DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_MAXLEN,
     INPUT_EVENT_TYPES,
+    dlq_key,
+    published_key,
     stream_key,
 )
+from federation_ai.bus.envelope import dead_letter_fields, decision_fields
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -84,6 +88,20 @@ class BusBackend(ABC):
 
     def _stream(self, event_type: str) -> str:
         return self.namespace + stream_key(event_type)
+
+    def _dead_letter_entry(self, message: BusMessage, reason: str) -> tuple[str, dict[str, str]]:
+        """The dead-letter stream of ``message`` and the fields to add there."""
+        key = self.namespace + dlq_key(message.event_type)
+        return key, dead_letter_fields(message, reason, self.consumer, self.max_message_bytes)
+
+    def _decision_entries(
+        self, decisions: Decisions
+    ) -> tuple[str, list[tuple[str, dict[str, str]]]]:
+        """The decision stream, and per decision its published-once marker and fields
+        (all encoded before any write)."""
+        prepared = [decision_fields(d) for d in decisions]
+        markers = [self.namespace + published_key(str(d["decision_id"])) for d in decisions]
+        return self.namespace + DECISION_STREAM, list(zip(markers, prepared, strict=True))
 
     # --- backend primitives -------------------------------------------------------
 

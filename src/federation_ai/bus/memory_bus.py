@@ -11,15 +11,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any, Unpack
 
 from federation_ai.bus._consumer import ConsumerCore
-from federation_ai.bus.contract import (
-    DECISION_STREAM,
-    INPUT_EVENT_TYPES,
-    BusMessage,
-    dlq_key,
-    group_name,
-    published_key,
-)
-from federation_ai.bus.envelope import dead_letter_fields, decision_fields
+from federation_ai.bus.contract import INPUT_EVENT_TYPES, BusMessage, group_name
 from federation_ai.bus.memory_broker import Entry, InMemoryBroker
 
 if TYPE_CHECKING:
@@ -114,19 +106,17 @@ class InMemoryBus(ConsumerCore):
             self.broker.ack(self._stream(m.event_type), group_name(m.event_type), [m.message_id])
 
     async def dead_letter(self, message: BusMessage, reason: str) -> None:
-        fields = dead_letter_fields(message, reason, self.consumer, self.max_message_bytes)
-        self.broker.add(self.namespace + dlq_key(message.event_type), fields, self.dlq_maxlen)
+        key, fields = self._dead_letter_entry(message, reason)
+        self.broker.add(key, fields, self.dlq_maxlen)
         await self.ack([message])
 
     async def publish_decisions(self, decisions: Sequence[Mapping[str, Any]]) -> int:
-        prepared = [decision_fields(d) for d in decisions]  # all encoded before any write
-        stream = self.namespace + DECISION_STREAM
-        added = 0
-        for d, fields in zip(decisions, prepared, strict=True):
-            marker = self.namespace + published_key(str(d["decision_id"]))
-            if self.broker.publish_once(marker, self.dedup_ttl_ms, stream, fields, self.maxlen):
-                added += 1
-        return added
+        stream, entries = self._decision_entries(decisions)
+        return sum(
+            self.broker.publish_once(marker, self.dedup_ttl_ms, stream, fields, self.maxlen)
+            is not None
+            for marker, fields in entries
+        )
 
     async def publish_event(self, event_type: str, fields: Mapping[str, str]) -> str:
         return self.broker.add(self._stream(event_type), fields)

@@ -20,15 +20,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError
 
 from federation_ai.bus._consumer import ConsumerCore
-from federation_ai.bus.contract import (
-    DECISION_STREAM,
-    INPUT_EVENT_TYPES,
-    BusMessage,
-    dlq_key,
-    group_name,
-    published_key,
-)
-from federation_ai.bus.envelope import dead_letter_fields, decision_fields
+from federation_ai.bus.contract import INPUT_EVENT_TYPES, BusMessage, group_name
 from federation_ai.bus.redis_replies import Raw, entries, flat_entries, read_reply, text
 from federation_ai.bus.redis_scripts import PUBLISH_ONCE, PUBLISH_SHA, READ_ALL, READ_ALL_SHA
 
@@ -68,6 +60,7 @@ def connect(
         socket_connect_timeout=connect_timeout_s,
         retry=Retry(NoBackoff(), 0),
     )
+
 
 class RedisStreamsBus(ConsumerCore):
     """``EventBus`` over Redis Streams; ``client`` is a ``redis.asyncio.Redis`` or a URL."""
@@ -220,10 +213,10 @@ class RedisStreamsBus(ConsumerCore):
             await pipe.execute()
 
     async def dead_letter(self, message: BusMessage, reason: str) -> None:
-        fields = dead_letter_fields(message, reason, self.consumer, self.max_message_bytes)
+        key, fields = self._dead_letter_entry(message, reason)
         et = message.event_type
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.namespace + dlq_key(et), fields, maxlen=self.dlq_maxlen)  # type: ignore[arg-type]
+            pipe.xadd(key, fields, maxlen=self.dlq_maxlen)  # type: ignore[arg-type]
             pipe.xack(self._stream(et), group_name(et), message.message_id)
             await pipe.execute()
 
@@ -231,11 +224,11 @@ class RedisStreamsBus(ConsumerCore):
         self, decisions: Sequence[Mapping[str, Any]], keys: list[EncodableT], args: list[EncodableT]
     ) -> None:
         """Append what ``PUBLISH_ONCE`` expects (also the tail of ``READ_ALL``)."""
-        prepared = [decision_fields(d) for d in decisions]  # all encoded before any write
-        keys.append(self.namespace + DECISION_STREAM)
+        stream, marked = self._decision_entries(decisions)
+        keys.append(stream)
         args.extend((self.dedup_ttl_ms, self.maxlen))
-        for d, fields in zip(decisions, prepared, strict=True):
-            keys.append(self.namespace + published_key(str(d["decision_id"])))
+        for marker, fields in marked:
+            keys.append(marker)
             args.append(2 * len(fields))
             args.extend(chain.from_iterable(fields.items()))
 

@@ -8,7 +8,7 @@ from federation_ai.core.micros import format_timestamp
 
 if TYPE_CHECKING:
     from federation_ai.core.core_config import CoreConfig
-    from federation_ai.core.state import AccountState, Pin
+    from federation_ai.core.state import AccountState, Pin, Policy
 
 
 def _pin(pin: Pin | None, ts: int | None) -> dict[str, Any] | None:
@@ -19,6 +19,11 @@ def _pin(pin: Pin | None, ts: int | None) -> dict[str, Any] | None:
         "since": format_timestamp(pin.set_at),
         "until": None if pin.until is None else format_timestamp(pin.until),
     }
+
+
+def roles_enabled(p: Policy) -> dict[str, bool]:
+    """Which roles take part; the Supervisor always does (it cannot be disabled)."""
+    return {"supervisor": True, **{k: v for k, v in p.roles_enabled.items() if k != "supervisor"}}
 
 
 def metrics_view(acct: AccountState, cfg: CoreConfig) -> dict[str, Any]:
@@ -88,10 +93,7 @@ def policy_view(acct: AccountState, cfg: CoreConfig) -> dict[str, Any]:
             "since": None if p.frozen_since is None else format_timestamp(p.frozen_since),
         },
         "open_research_tasks": list(p.open_research.values()),
-        "roles_enabled": {
-            "supervisor": True,
-            **{k: v for k, v in p.roles_enabled.items() if k != "supervisor"},
-        },
+        "roles_enabled": roles_enabled(p),
         "pinned": {
             "mode": _pin(p.mode_pin, acct.last_ts),
             "risk_adjustment": _pin(p.risk_pin, acct.last_ts),

@@ -37,6 +37,7 @@ from federation_ai.replay.replay_run import (
 from federation_ai.replay.report_files import write_report
 from federation_ai.replay.sources import read_jsonl
 from federation_ai.report import Recorder, ReportConfig
+from federation_ai.report.sums import add_into
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -133,17 +134,7 @@ def _merged_rows(name: str, dirs: list[Path], results: list[_JobResult]) -> Iter
 def _merge_stats(results: list[_JobResult]) -> ReplayStats:
     out = ReplayStats()
     for r in results:
-        s = r.stats
-        out.lines += s.lines
-        out.processed += s.processed
-        out.duplicates += s.duplicates
-        out.out_of_order += s.out_of_order
-        out.invalid += s.invalid
-        out.decisions.update(s.decisions)
-        out.time_in_mode.update(s.time_in_mode)
-        out.time_in_profile.update(s.time_in_profile)
-        out.accounts += s.accounts
-        out.warnings += s.warnings
+        add_into(out, r.stats)  # the counts; the notes and freezes keep their order below
     out.notes = sorted((n for r in results for n in r.stats.notes), key=lambda n: n[0])[:MAX_NOTES]
     freezes = (zip(r.freeze_lines, r.stats.freezes, strict=True) for r in results)
     out.freezes = [f for _, f in heapq.merge(*freezes, key=lambda x: x[0])]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from federation_ai.report.sums import add_into
+
 
 @dataclass(slots=True)
 class Impact:
@@ -32,10 +34,7 @@ class Impact:
             self.gain_forgone += (1.0 - m) * pnl
 
     def merge(self, other: Impact) -> None:
-        self.loss_avoided += other.loss_avoided
-        self.gain_forgone += other.gain_forgone
-        self.taken += other.taken
-        self.skipped += other.skipped
+        add_into(self, other)
 
     def to_json(self, units: str) -> dict[str, Any]:
         return {

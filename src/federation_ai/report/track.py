@@ -13,6 +13,7 @@ from federation_ai.report.accuracy import Scored, direction
 from federation_ai.report.curve import GovernedCurve
 from federation_ai.report.impact import Impact
 from federation_ai.report.report_settings import TRADES
+from federation_ai.report.sums import add_into
 
 if TYPE_CHECKING:
     from federation_ai.core.decisions import Decision
@@ -34,19 +35,30 @@ class TimelineEntry:
 
 @dataclass(slots=True)
 class TradeStats:
+    """Closed trades; those with ``opened_at`` are governed by the m in force at that time."""
+
     count: int = 0
     pnl_usd: float = 0.0
     wins: int = 0
     losses: int = 0
-    with_opened_at: int = 0
     governed: Impact = field(default_factory=Impact)  # the trades with ``opened_at``
 
+    @property
+    def with_opened_at(self) -> int:
+        """The governed trades: each was taken (m > 0) or skipped (m = 0)."""
+        return self.governed.taken + self.governed.skipped
+
+    def add(self, pnl: float, m: float | None) -> None:
+        """One closed trade; ``m`` None: it has no ``opened_at`` (not governed, m = 1)."""
+        self.count += 1
+        self.pnl_usd += pnl
+        self.wins += pnl > 0
+        self.losses += pnl < 0
+        if m is not None:
+            self.governed.add(m, pnl)
+
     def merge(self, other: TradeStats) -> None:
-        self.count += other.count
-        self.pnl_usd += other.pnl_usd
-        self.wins += other.wins
-        self.losses += other.losses
-        self.with_opened_at += other.with_opened_at
+        add_into(self, other)
         self.governed.merge(other.governed)
 
 
@@ -54,11 +66,10 @@ class TradeStats:
 class AccountTrack:
     account_id: str
     method: str
-    exposure: Exposure  # after the last event
     curve: GovernedCurve
+    change_ts: list[int]  # when the exposure changed (the first: before any event)
+    changes: list[Exposure]  # the exposure from then on
     exposure_key: Key | None = None  # what ``exposure`` was computed from
-    change_ts: list[int] = field(default_factory=list)  # when the exposure changed
-    changes: list[Exposure] = field(default_factory=list)
     m_after_snapshot: float = 1.0  # in force after the last snapshot: the next interval's m
     first_ts: int | None = None
     last_ts: int | None = None
@@ -74,10 +85,12 @@ class AccountTrack:
 
     @classmethod
     def new(cls, account_id: str, method: str, initial: Exposure) -> AccountTrack:
-        track = cls(account_id, method, initial, GovernedCurve(method))
-        track.change_ts.append(BEFORE_ANY_EVENT)
-        track.changes.append(initial)
-        return track
+        return cls(account_id, method, GovernedCurve(method), [BEFORE_ANY_EVENT], [initial])
+
+    @property
+    def exposure(self) -> Exposure:
+        """After the last event."""
+        return self.changes[-1]
 
     def time_in(self, attr: str) -> Counter[str]:
         """Microseconds in each value of an exposure field (``mode``, ``profile``) between the
@@ -107,7 +120,6 @@ class AccountTrack:
         for d in decisions:
             self._decision(ts, d, before)
         if after != before:
-            self.exposure = after
             self.change_ts.append(ts)
             self.changes.append(after)
         if event.event_type == SNAPSHOT:
@@ -121,17 +133,12 @@ class AccountTrack:
     def _trade(self, event: Event, mult: Multiplier) -> None:
         p = event.payload
         pnl = p["pnl_usd"]
-        t = self.trades
-        t.count += 1
-        t.pnl_usd += pnl
-        t.wins += pnl > 0
-        t.losses += pnl < 0
         opened_at = p.get("opened_at")
         if opened_at is None:
-            return  # not governed: m = 1
+            self.trades.add(pnl, None)
+            return
         m = mult.for_trade(self.exposure_before(opened_at), p["symbol"])
-        t.with_opened_at += 1
-        t.governed.add(m, pnl)
+        self.trades.add(pnl, m)
         if self.method == TRADES:
             self.curve.on_trade(m, pnl)
 

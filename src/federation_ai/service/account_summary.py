@@ -6,6 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.micros import US_PER_SECOND
+from federation_ai.core.view import roles_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -21,10 +22,7 @@ def account_status(acct: AccountState, now_us: int) -> dict[str, Any]:
         "tier": p.tier_name,
         "frozen": p.frozen,
         "freeze_triggers": list(p.freeze_triggers),
-        "roles_enabled": {
-            "supervisor": True,
-            **{k: v for k, v in p.roles_enabled.items() if k != "supervisor"},
-        },
+        "roles_enabled": roles_enabled(p),
         "last_event_id": acct.last_event_id,
         # > 0: the account's clock is ahead of the service's (see the clock re-anchor)
         "clock_skew_s": None

@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from federation_ai.service.prometheus_metrics import ServiceMetrics
 
 log = structlog.get_logger("federation_ai.pipeline")
+# what the log line of a decision says: (key in the line, field of the decision)
+_LOGGED = (
+    ("decision_id", "decision_id"),
+    ("event_id", "event_id"),
+    ("account_id", "account_id"),
+    ("decision_type", "decision_type"),
+    ("role", "role_source"),
+    ("status", "status"),
+)
 
 
 def report_committed(
@@ -47,15 +56,7 @@ def report_committed(
                 reason=result.conflict,
             )
         for d in result.decisions:
-            log.info(
-                "decision",
-                decision_id=d["decision_id"],
-                event_id=d["event_id"],
-                account_id=d["account_id"],
-                decision_type=d["decision_type"],
-                role=d["role_source"],
-                status=d["status"],
-            )
+            log.info("decision", **{key: d[field] for key, field in _LOGGED})
         decided.extend(result.decisions)
     for (event_type, outcome), n in counts.items():
         metrics.events.labels(event_type, outcome).inc(n)

@@ -28,15 +28,13 @@ from typing import TYPE_CHECKING, Any
 from federation_ai.service.faults import describe_error, fault_kind
 from federation_ai.service.health_checks import DEGRADED, OK, Check, Checks, Dependency, Operation
 from federation_ai.service.health_log import OutageLog
+from federation_ai.store.rfc3339 import utc_now
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Mapping
 
 __all__ = ["DEGRADED", "OK", "Dependency", "HealthBoard", "Operation"]
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -53,7 +51,7 @@ class HealthBoard:
         log_every_s: float = 30.0,
         locations: Mapping[Dependency, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], datetime] = _now,
+        wall: Callable[[], datetime] = utc_now,
     ) -> None:
         self.stall_s = stall_s
         self.log_every_s = log_every_s

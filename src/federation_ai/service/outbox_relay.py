@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import structlog
@@ -24,6 +24,7 @@ from federation_ai.service.adapter_delivery import AdapterDelivery
 from federation_ai.service.faults import describe_error
 from federation_ai.service.health import Dependency, HealthBoard, Operation
 from federation_ai.store import PUBLISH
+from federation_ai.store.rfc3339 import utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -37,9 +38,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("federation_ai.outbox")
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class OutboxRelay:
@@ -57,7 +55,7 @@ class OutboxRelay:
         backoff_s: float = 1.0,
         max_backoff_s: float = 300.0,
         publish_retry_max_s: float = 0.5,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
         health: HealthBoard | None = None,
     ) -> None:
         self.store = store

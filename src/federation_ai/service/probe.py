@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING
 
 from federation_ai.service.health import OK, Dependency, Operation
@@ -34,22 +35,15 @@ WRITE_IDLE_S = 2.0  # longer than any retry wait of the consumer (service.retry_
 DEGRADED_INTERVAL_S = 0.1  # the probe's interval while the service is degraded
 
 
+@dataclass(eq=False)
 class Prober:
-    def __init__(
-        self,
-        board: HealthBoard,
-        store: Store,
-        bus: EventBus,
-        *,
-        interval_s: float = 0.25,
-        write_idle_s: float = WRITE_IDLE_S,
-    ) -> None:
-        self.board = board
-        self.store = store
-        self.bus = bus
-        self.interval_s = interval_s
-        self.write_idle_s = write_idle_s
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+    board: HealthBoard
+    store: Store
+    bus: EventBus
+    _: KW_ONLY
+    interval_s: float = 0.25
+    write_idle_s: float = WRITE_IDLE_S
+    _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
 
     async def run(self) -> None:
         try:

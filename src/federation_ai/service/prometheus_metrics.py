@@ -1,9 +1,13 @@
-"""Prometheus instruments of one service instance, on a registry it owns (no globals)."""
+"""Prometheus instruments of one service instance, on a registry it owns (no globals).
+
+Every name is ``federation_<name>``; ``_instrument`` makes one from its name, help and labels.
+"""
 
 from __future__ import annotations
 
 from collections import Counter as Tally
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -26,94 +30,63 @@ _LATENCY_BUCKETS = (
 )
 
 
+M = TypeVar("M", Counter, Gauge, Histogram)
+
+
+def _instrument(
+    kind: type[M], registry: CollectorRegistry, name: str, doc: str, *labels: str, **extra: Any
+) -> M:
+    return kind(f"federation_{name}", doc, labels, registry=registry, **extra)
+
+
 class ServiceMetrics:
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
-        self.events = Counter(
-            "federation_events",
-            "Input events by type and outcome",
-            ["event_type", "outcome"],
-            registry=r,
+        counter = partial(_instrument, Counter, r)
+        gauge = partial(_instrument, Gauge, r)
+        self.events = counter("events", "Input events by type and outcome", "event_type", "outcome")
+        self.decisions = counter(
+            "decisions", "Decisions by role, type and status", "role", "decision_type", "status"
         )
-        self.decisions = Counter(
-            "federation_decisions",
-            "Decisions by role, type and status",
-            ["role", "decision_type", "status"],
-            registry=r,
-        )
-        self.freezes = Counter("federation_freezes", "Freeze decisions applied", registry=r)
-        self.conflicts = Counter(
-            "federation_conflicts", "Decisions superseded by a better-ranked source", registry=r
-        )
-        self.vetoes = Counter("federation_vetoes", "Decisions vetoed by the Supervisor", registry=r)
-        self.dlq = Counter(
-            "federation_dead_letters",
-            "Messages moved to the dead-letter stream",
-            ["reason"],
-            registry=r,
-        )
-        self.conflicting_duplicates = Counter(
-            "federation_conflicting_duplicates",
+        self.freezes = counter("freezes", "Freeze decisions applied")
+        self.conflicts = counter("conflicts", "Decisions superseded by a better-ranked source")
+        self.vetoes = counter("vetoes", "Decisions vetoed by the Supervisor")
+        self.dlq = counter("dead_letters", "Messages moved to the dead-letter stream", "reason")
+        self.conflicting_duplicates = counter(
+            "conflicting_duplicates",
             "Duplicate event ids whose content differed from the logged event (ignored)",
-            ["event_type"],
-            registry=r,
+            "event_type",
         )
-        self.adapter_failures = Counter(
-            "federation_adapter_failures", "Failed adapter calls", ["adapter"], registry=r
+        self.adapter_failures = counter("adapter_failures", "Failed adapter calls", "adapter")
+        self.published = counter("decisions_published", "Decisions published to the bus")
+        self.commit_failures = counter("commit_failures", "Batches whose store commit failed")
+        self.step_latency = _instrument(
+            Histogram, r, "step_seconds", "Time of one core step", buckets=_LATENCY_BUCKETS
         )
-        self.published = Counter(
-            "federation_decisions_published", "Decisions published to the bus", registry=r
-        )
-        self.commit_failures = Counter(
-            "federation_commit_failures", "Batches whose store commit failed", registry=r
-        )
-        self.step_latency = Histogram(
-            "federation_step_seconds",
-            "Time of one core step",
-            buckets=_LATENCY_BUCKETS,
-            registry=r,
-        )
-        self.batch_latency = Histogram(
-            "federation_commit_seconds", "Time of one store commit", registry=r
-        )
-        self.bus_lag = Gauge("federation_bus_lag", "Input messages not yet delivered", registry=r)
-        self.bus_pending = Gauge(
-            "federation_bus_pending", "Input messages delivered but not acknowledged", registry=r
-        )
-        self.outbox_backlog = Gauge(
-            "federation_outbox_backlog", "Outbox items not yet delivered", ["kind"], registry=r
-        )
-        self.accounts = Gauge("federation_accounts", "Accounts the service knows", registry=r)
-        self.frozen_accounts = Gauge(
-            "federation_frozen_accounts", "Accounts whose trading is frozen", registry=r
-        )
-        self.early_warnings = Counter(
-            "federation_early_warnings",
+        self.batch_latency = _instrument(Histogram, r, "commit_seconds", "Time of one store commit")
+        self.bus_lag = gauge("bus_lag", "Input messages not yet delivered")
+        self.bus_pending = gauge("bus_pending", "Input messages delivered but not acknowledged")
+        self.outbox_backlog = gauge("outbox_backlog", "Outbox items not yet delivered", "kind")
+        self.accounts = gauge("accounts", "Accounts the service knows")
+        self.frozen_accounts = gauge("frozen_accounts", "Accounts whose trading is frozen")
+        self.early_warnings = counter(
+            "early_warnings",
             "Early warnings fired: a freeze limit is close (not decisions)",
-            ["limit"],
-            registry=r,
+            "limit",
         )
-        self.early_warnings_active = Gauge(
-            "federation_early_warnings_active",
-            "Accounts with an active early warning, per limit",
-            ["limit"],
-            registry=r,
+        self.early_warnings_active = gauge(
+            "early_warnings_active", "Accounts with an active early warning, per limit", "limit"
         )
-        self.stale_accounts = Gauge(
-            "federation_stale_accounts",
-            "Accounts with no new portfolio snapshot for watchdog.stale_after_s",
-            registry=r,
+        self.stale_accounts = gauge(
+            "stale_accounts", "Accounts with no new portfolio snapshot for watchdog.stale_after_s"
         )
-        self.input_stale = Gauge(
-            "federation_input_stale",
-            "1 when no event at all was processed for watchdog.stale_after_s",
-            registry=r,
+        self.input_stale = gauge(
+            "input_stale", "1 when no event at all was processed for watchdog.stale_after_s"
         )
-        self.adapter_consecutive_failures = Gauge(
-            "federation_adapter_consecutive_failures",
+        self.adapter_consecutive_failures = gauge(
+            "adapter_consecutive_failures",
             "Failed adapter calls since its last success (0: healthy)",
-            ["adapter"],
-            registry=r,
+            "adapter",
         )
 
     def count_decisions(self, decisions: Iterable[dict[str, Any]]) -> None:

@@ -2,7 +2,8 @@
 
 The API never touches the store: it asks the service, which answers from here (and
 from its in-memory state for policies and status). Filters arrive as plain values; a
-malformed one (a cursor that is not ours) raises ``InvalidReadQuery``.
+malformed one (a cursor that is not ours) raises ``InvalidReadQuery``. The audit trail
+takes the store's ``DecisionQuery`` (re-exported here), which the route builds.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from federation_ai.service.nav_timeline import MAX_POINTS, NavTimelines
 from federation_ai.store import DecisionQuery, InvalidQueryError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from federation_ai.core import CoreConfig
     from federation_ai.store import ApiKeyRecord, Store
 
-__all__ = ["MAX_POINTS", "InvalidReadQuery", "ReadPort"]
+__all__ = ["MAX_POINTS", "DecisionQuery", "InvalidReadQuery", "ReadPort"]
 
 
 class InvalidReadQuery(ValueError):  # noqa: N818 - reads as what the caller sent
@@ -32,32 +31,10 @@ class ReadPort:
         self._store = store
         self._timelines = NavTimelines(store, core.metrics)
 
-    async def decisions(
-        self,
-        *,
-        account_id: str | None = None,
-        role_source: str | None = None,
-        decision_type: str | None = None,
-        status: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> dict[str, Any]:
+    async def decisions(self, query: DecisionQuery) -> dict[str, Any]:
         """``{"items": [...], "next_cursor": str | None}``, newest first."""
         try:
-            page = await self._store.query_decisions(
-                DecisionQuery(
-                    account_id=account_id,
-                    role_source=role_source,
-                    decision_type=decision_type,
-                    status=status,
-                    since=since,
-                    until=until,
-                    limit=limit,
-                    cursor=cursor,
-                )
-            )
+            page = await self._store.query_decisions(query)
         except InvalidQueryError as exc:
             raise InvalidReadQuery(str(exc)) from exc
         return {"items": page.items, "next_cursor": page.next_cursor}

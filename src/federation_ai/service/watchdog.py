@@ -15,6 +15,7 @@ same; when snapshots return, a HEALTHY event from the watchdog restores the mode
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 import structlog
@@ -36,26 +37,20 @@ US: Final = 1_000_000
 log = structlog.get_logger("federation_ai.watchdog")
 
 
+@dataclass(eq=False)
 class Watchdog:
-    def __init__(
-        self,
-        config: WatchdogConfig,
-        pipeline: Pipeline,
-        metrics: ServiceMetrics,
-        clock: Clock,
-        ingest: Callable[[dict[str, Any]], Awaitable[Any]],
-    ) -> None:
-        self.config = config
-        self._pipeline = pipeline
-        self._metrics = metrics
-        self._clock = clock
-        self._ingest = ingest
-        self._seen: dict[str, tuple[object, int]] = {}  # account -> (snapshot, first seen at)
-        self._input: tuple[int, int] | None = None  # (events processed, first seen at)
-        self.stale: list[str] = []
-        self.input_stale = False
-        self._degraded: set[str] = set()  # accounts the watchdog marked DEGRADED
-        self._written = 0
+    config: WatchdogConfig
+    pipeline: Pipeline  # read only: the accounts' snapshots and the events processed
+    metrics: ServiceMetrics
+    clock: Clock
+    ingest: Callable[[dict[str, Any]], Awaitable[Any]]  # the normal ingest path
+    stale: list[str] = field(default_factory=list, init=False)
+    input_stale: bool = field(default=False, init=False)
+    # account -> (snapshot, first seen at); the input's (events processed, first seen at)
+    _seen: dict[str, tuple[object, int]] = field(default_factory=dict, init=False)
+    _input: tuple[int, int] | None = field(default=None, init=False)
+    _degraded: set[str] = field(default_factory=set, init=False)  # marked DEGRADED here
+    _written: int = field(default=0, init=False)
 
     async def run(self) -> None:
         while True:
@@ -67,10 +62,10 @@ class Watchdog:
 
     async def check(self) -> list[str]:
         """Look once; returns the stale accounts (and writes health events if degrading)."""
-        now = self._clock()
+        now = self.clock()
         limit = round(self.config.stale_after_s * US)
         stale: list[str] = []
-        for aid, acct in sorted(self._pipeline.state.accounts.items()):
+        for aid, acct in sorted(self.pipeline.state.accounts.items()):
             # the newest snapshot's entry of the rolling-DD window: a new object per snapshot
             window = acct.metrics.mdd_window
             snapshot = window[-1] if window else None
@@ -79,7 +74,7 @@ class Watchdog:
                 self._seen[aid] = (snapshot, now)
             elif now - seen[1] > limit:
                 stale.append(aid)
-        processed = self._pipeline.events_processed
+        processed = self.pipeline.events_processed
         if self._input is None or self._input[0] != processed:
             self._input = (processed, now)
         self.input_stale = now - self._input[1] > limit
@@ -87,8 +82,8 @@ class Watchdog:
         if newly:
             log.warning("stale_data", accounts=newly, stale_after_s=self.config.stale_after_s)
         self.stale = stale
-        self._metrics.stale_accounts.set(len(stale))
-        self._metrics.input_stale.set(int(self.input_stale))
+        self.metrics.stale_accounts.set(len(stale))
+        self.metrics.input_stale.set(int(self.input_stale))
         if self.config.on_stale == "degrade":
             await self._degrade(set(stale), now)
         return stale
@@ -102,7 +97,7 @@ class Watchdog:
                 self._degraded.discard(aid)
 
     async def _write(self, account_id: str, now: int, status: str, alerts: list[str]) -> bool:
-        acct = self._pipeline.state.accounts.get(account_id)
+        acct = self.pipeline.state.accounts.get(account_id)
         last = acct.last_ts if acct is not None and acct.last_ts is not None else now
         self._written += 1
         envelope = {
@@ -114,7 +109,7 @@ class Watchdog:
             "payload": {"overall_status": status, "active_alerts": alerts},
         }
         try:
-            await self._ingest(envelope)
+            await self.ingest(envelope)
         except InvalidEvent as exc:
             log.warning("watchdog_event_refused", account_id=account_id, reason=str(exc))
             return False

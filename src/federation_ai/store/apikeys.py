@@ -6,12 +6,13 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import RowMapping, exists, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from federation_ai.store import schema
 from federation_ai.store.engine import write_transaction
 from federation_ai.store.models import API_SCOPES, ApiKeyRecord, KeyExists
+from federation_ai.store.row_codec import record_from_row
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,16 +34,6 @@ def name_problem(name: str) -> str | None:
     if any(unicodedata.category(c) in HIDDEN_CATEGORIES for c in name):
         return "a key name cannot hold control, format or separator characters"
     return None
-
-
-def _record(row: RowMapping) -> ApiKeyRecord:
-    return ApiKeyRecord(
-        name=row["name"],
-        scope=row["scope"],
-        key_hash=row["key_hash"],
-        created_at=row["created_at"],
-        revoked=row["revoked"],
-    )
 
 
 async def add(engine: AsyncEngine, name: str, scope: str, key_hash: str) -> None:
@@ -76,14 +67,14 @@ async def find(engine: AsyncEngine, key_hash: str) -> ApiKeyRecord | None:
     stmt = select(t).where(t.c.key_hash == key_hash, t.c.revoked.is_(False))
     async with engine.connect() as conn:
         row = (await conn.execute(stmt)).mappings().first()
-    return None if row is None else _record(row)
+    return None if row is None else record_from_row(ApiKeyRecord, row)
 
 
 async def list_all(engine: AsyncEngine) -> list[ApiKeyRecord]:
     t = schema.api_keys
     async with engine.connect() as conn:
         rows = (await conn.execute(select(t).order_by(t.c.name))).mappings().all()
-    return [_record(row) for row in rows]
+    return [record_from_row(ApiKeyRecord, row) for row in rows]
 
 
 async def revoke(engine: AsyncEngine, name: str) -> bool:

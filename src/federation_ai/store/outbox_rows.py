@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import RowMapping, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 
 from federation_ai.store import schema
 from federation_ai.store.engine import write_transaction
 from federation_ai.store.models import OutboxItem, OutboxRow
 from federation_ai.store.rfc3339 import to_utc
+from federation_ai.store.row_codec import record_from_row
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,18 +40,6 @@ def new_row(row: OutboxRow, now: datetime) -> dict[str, Any]:
     }
 
 
-def _item(row: RowMapping) -> OutboxItem:
-    return OutboxItem(
-        id=row["id"],
-        kind=row["kind"],
-        decision_id=row["decision_id"],
-        payload=row["payload"],
-        attempts=row["attempts"],
-        next_attempt_at=row["next_attempt_at"],
-        last_error=row["last_error"],
-    )
-
-
 async def due(
     engine: AsyncEngine, now: datetime, limit: int, skip_kind: str | None = None
 ) -> list[OutboxItem]:
@@ -60,7 +49,7 @@ async def due(
         stmt = stmt.where(t.c.kind != skip_kind)
     async with engine.connect() as conn:
         rows = (await conn.execute(stmt.order_by(t.c.id).limit(limit))).mappings().all()
-    return [_item(row) for row in rows]
+    return [record_from_row(OutboxItem, row) for row in rows]
 
 
 async def pending(engine: AsyncEngine, kind: str, limit: int) -> list[OutboxItem]:
@@ -69,7 +58,7 @@ async def pending(engine: AsyncEngine, kind: str, limit: int) -> list[OutboxItem
     stmt = select(t).where(t.c.done.is_(False), t.c.kind == kind).order_by(t.c.id).limit(limit)
     async with engine.connect() as conn:
         rows = (await conn.execute(stmt)).mappings().all()
-    return [_item(row) for row in rows]
+    return [record_from_row(OutboxItem, row) for row in rows]
 
 
 async def mark_done(engine: AsyncEngine, ids: Sequence[int]) -> None:

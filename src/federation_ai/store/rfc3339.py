@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 
+def utc_now() -> datetime:
+    """The wall clock as an aware UTC datetime (outbox, alerts and health times)."""
+    return datetime.now(UTC)
+
+
 def to_utc(value: datetime | str) -> datetime:
     """Return an aware UTC datetime; naive values and strings without a zone are rejected."""
     if isinstance(value, str):

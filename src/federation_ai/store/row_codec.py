@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from federation_ai.store.models import EVENT_OUTCOMES, Batch, EventRow
 from federation_ai.store.rfc3339 import format_utc, to_utc
@@ -11,7 +12,10 @@ from federation_ai.store.rfc3339 import format_utc, to_utc
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from _typeshed import DataclassInstance
     from sqlalchemy import RowMapping
+
+    Record = TypeVar("Record", bound=DataclassInstance)
 
 # SPEC §4 key order; reads return dicts in exactly this order.
 DECISION_FIELDS: tuple[str, ...] = (
@@ -57,6 +61,11 @@ def decision_to_row(decision: Mapping[str, Any]) -> dict[str, Any]:
     row = dict(decision)
     row["timestamp"] = to_utc(decision["timestamp"])
     return row
+
+
+def record_from_row(cls: type[Record], row: RowMapping) -> Record:
+    """A ``cls`` (a dataclass) from the columns its fields are named after."""
+    return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
 
 
 def decision_from_row(row: RowMapping) -> dict[str, Any]:

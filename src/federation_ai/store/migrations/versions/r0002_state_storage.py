@@ -15,31 +15,27 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
+
+from federation_ai.store.migrations.state_column import (
+    PAGE_TUPLE_TARGET,
+    postgresql_only,
+    set_compression,
+)
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-_LZ4 = sa.text(
-    "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
-)
-PAGE_TUPLE_TARGET = 8160  # the largest PostgreSQL accepts for the default 8 KiB page
 
-
+@postgresql_only
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
     op.execute(f"ALTER TABLE federation_state SET (toast_tuple_target = {PAGE_TUPLE_TARGET})")
-    if bind.execute(_LZ4).scalar():
-        op.execute("ALTER TABLE federation_state ALTER COLUMN state SET COMPRESSION lz4")
+    set_compression()
 
 
+@postgresql_only
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
     op.execute("ALTER TABLE federation_state RESET (toast_tuple_target)")
-    op.execute("ALTER TABLE federation_state ALTER COLUMN state SET COMPRESSION DEFAULT")
+    set_compression(default=True)

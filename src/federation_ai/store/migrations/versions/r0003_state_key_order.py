@@ -15,9 +15,7 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
-from alembic import op
-
-from federation_ai.store.migrations.versions.r0002_state_storage import _LZ4
+from federation_ai.store.migrations.state_column import postgresql_only, retype
 
 revision = "0003"
 down_revision = "0002"
@@ -25,18 +23,11 @@ branch_labels = None
 depends_on = None
 
 
-def _retype(kind: str) -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute(f"ALTER TABLE federation_state ALTER COLUMN state TYPE {kind} USING state::{kind}")
-    # a new type takes the default compression again: keep 0002's choice
-    if op.get_bind().execute(_LZ4).scalar():
-        op.execute("ALTER TABLE federation_state ALTER COLUMN state SET COMPRESSION lz4")
-
-
+@postgresql_only
 def upgrade() -> None:
-    _retype("json")
+    retype("json")
 
 
+@postgresql_only
 def downgrade() -> None:
-    _retype("jsonb")
+    retype("jsonb")
