@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from federation_ai.core.micros import US_PER_DAY
+
+NO_DAY: Final = -(2**62)  # before the first point: no timestamp's day
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -54,26 +56,34 @@ class NavFigures:
     def __init__(self) -> None:
         self.points = self.last_ts = 0
         self._peak = self._worst = 0.0
-        self._day = 0
+        self._day = NO_DAY
         self._open = self._last = 0.0  # the day's open (last NAV before it) and latest NAV
         self._days = array("q")  # every recorded day before the current one
         self._rets = array("d")  # and its return
 
     def add(self, ts: int, x: float) -> float:
-        """The point ``x`` at ``ts``; returns its drawdown (0 below a positive peak)."""
+        """The point ``x`` at ``ts``; returns its drawdown (0 below a positive peak).
+
+        The comparisons are those of ``max(peak, x)`` and ``max(worst, dd)``: the earlier
+        value stays on ties."""
         d = ts // US_PER_DAY
-        if not self.points:
-            self._day, self._open = d, x
-        elif d != self._day:
-            self._days.append(self._day)
-            self._rets.append(_ret(self._last, self._open))
-            self._day, self._open = d, self._last
+        if d != self._day:
+            if self.points:
+                self._days.append(self._day)
+                self._rets.append(_ret(self._last, self._open))
+                self._open = self._last
+            else:
+                self._open = x
+            self._day = d
         self._last, self.last_ts = x, ts
         self.points += 1
-        self._peak = peak = max(self._peak, x)
+        peak = self._peak
+        if x > peak:
+            self._peak = peak = x
         if peak > 0.0:
             dd = 1.0 - x / peak
-            self._worst = max(self._worst, dd)
+            if dd > self._worst:  # noqa: PLR1730 - a call per point costs more
+                self._worst = dd
             return dd
         return 0.0
 

@@ -72,7 +72,8 @@ class GovernedRows:
 
     def _pass_on(self) -> None:
         tie = self._tie
-        tie.sort(key=lambda r: r[1])  # stable: an account's rows keep their order
+        if len(tie) > 1:
+            tie.sort(key=_account)  # stable: an account's rows keep their order
         _consume(tie, self.total, self.out)
         tie.clear()
 
@@ -93,6 +94,10 @@ class GovernedRows:
         self.in_order = out is not None
         self.out = out
         return self.total
+
+
+def _account(row: Spooled) -> str:
+    return row[1]
 
 
 def _consume(
