@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from federation_ai.cli.main import app
 from federation_ai.core import CoreConfig
+from federation_ai.replay.latency import Latency
 from federation_ai.replay.replay_run import OUTPUTS, replay
 from federation_ai.replay.sources import read_jsonl
 from federation_ai.report import ReportConfig
@@ -93,3 +95,28 @@ def test_time_in_mode_agrees_with_the_replay_summary(tmp_path):
         k: v / 1e6 for k, v in sorted(stats.time_in_profile.items())
     }
     assert total["events"] == stats.processed
+
+
+def test_governed_csv_is_in_time_order_whatever_order_the_accounts_come_in(tmp_path):
+    lines = EXAMPLE.read_text().splitlines(keepends=True)
+    fund_b = [line for line in lines if '"account_id":"fund-b"' in line]
+    apart = tmp_path / "apart.jsonl"  # every default event first, then every fund-b one
+    apart.write_text("".join([line for line in lines if line not in fund_b] + fund_b))
+    a, b = run(tmp_path, "a", EXAMPLE), run(tmp_path, "b", apart)
+    assert (a / "governed.csv").read_bytes() == (b / "governed.csv").read_bytes()
+    assert without_timing(a / "report.json") == without_timing(b / "report.json")
+    assert not list(b.glob(".*"))  # no spool or partial file left behind
+
+
+def test_step_latency_percentiles_are_within_a_bucket_of_the_exact_ones():
+    steps = [(i * 7919) % 50_000 + 3_000 for i in range(10_001)]
+    lat = Latency()
+    for ns in steps:
+        lat.add(ns)
+    timing = lat.to_json()
+    ordered = sorted(steps)
+    assert timing["steps"] == len(steps)
+    assert timing["step_latency_max_us"] == ordered[-1] / 1000
+    for key, q in (("step_latency_p50_us", 0.50), ("step_latency_p95_us", 0.95)):
+        exact = ordered[math.ceil(len(steps) * q) - 1] / 1000
+        assert abs(timing[key] - exact) <= exact / 128

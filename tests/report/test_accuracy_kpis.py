@@ -6,7 +6,7 @@ import pytest
 
 from federation_ai.core.decisions import Decision
 from federation_ai.core.micros import US_PER_DAY
-from federation_ai.report.accuracy import EXPANSIVE, PROTECTIVE, Scored, Tally, direction, score
+from federation_ai.report.accuracy import EXPANSIVE, PROTECTIVE, Scoring, direction
 
 from .helpers import ev, no_daily_loss_freeze, op, report_of, snap, trade
 
@@ -18,10 +18,25 @@ TS = [d * US_PER_DAY for d in range(11)]
 NAV = [1.0, 0.99, 0.98, 0.97, 0.96, 0.95, 0.96, 0.97, 0.98, 0.99, 1.0]
 
 
+def Scored(t, role, way):
+    return (t, role, way)
+
+
 def verdicts(decisions, ts=TS, nav=NAV, last=10 * US_PER_DAY):
-    tallies: dict[str, Tally] = {}
-    score(decisions, ts, nav, last_event_ts=last, horizon_us=H, tallies=tallies)
-    return {k: (t.right, t.counted, t.uncounted) for k, t in tallies.items()}
+    """The account's events in time order: decisions at their time, one snapshot per ``ts``."""
+    scoring = Scoring(H)
+    steps = sorted(
+        [(t, 0, d) for d in decisions for t in [d[0]]]
+        + [(t, 1, x) for t, x in zip(ts, nav, strict=True)]
+    )
+    for t, kind, what in steps:
+        scoring.at(t)
+        if kind:
+            scoring.on_snapshot(what)
+        else:
+            scoring.add(*what)
+    scoring.finish(last)
+    return {k: (t.right, t.counted, t.uncounted) for k, t in scoring.tallies.items()}
 
 
 @pytest.mark.parametrize(

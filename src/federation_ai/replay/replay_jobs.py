@@ -37,6 +37,7 @@ from federation_ai.replay.replay_run import (
 from federation_ai.replay.report_files import write_report
 from federation_ai.replay.sources import read_jsonl
 from federation_ai.report import Recorder, ReportConfig
+from federation_ai.report.spool import Spool
 from federation_ai.report.sums import add_into
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from federation_ai.core.driver import Stepped
     from federation_ai.core.early_warnings import WarningsConfig
     from federation_ai.replay.items import Item
+    from federation_ai.replay.latency import Latency
 
 STREAMED = ("decisions.jsonl", "warnings.jsonl", "timeline.csv")
 
@@ -84,8 +86,8 @@ class _TaggedTally(Tally):
 @dataclass
 class _JobResult:
     stats: ReplayStats
-    recorder: Recorder
-    step_ns: array[int]
+    recorder: Recorder  # its governed rows spooled in the job's directory
+    latency: Latency
     lines: dict[str, array[int]]
     freeze_lines: array[int]
     policies: dict[str, Any] = field(default_factory=dict)
@@ -106,10 +108,11 @@ def _job(job: _Job, index: int, work: Path) -> _JobResult:
     path, jobs, config, report, warnings = job.path, job.jobs, job.config, job.report, job.warnings
     skip_invalid = job.skip_invalid
     items: Iterator[Item] = (item for item in read_jsonl(path) if job_of(item[1], jobs) == index)
-    recorder = Recorder(config, report, report.resolve_method(equity_from_trades=False))
+    method = report.resolve_method(equity_from_trades=False)
+    recorder = Recorder(config, report, method, spool=Spool(work / "governed.spool"))
     tally = _TaggedTally(config, warnings, recorder, skip_invalid=skip_invalid)
     tmp = {name: work / name for name in STREAMED}
-    result = _JobResult(tally.stats, recorder, tally.step_ns, tally.lines, tally.freeze_lines)
+    result = _JobResult(tally.stats, recorder, tally.latency, tally.lines, tally.freeze_lines)
     try:
         state = stream(tally, items, config, tmp)
     except ReplayError as exc:
@@ -182,12 +185,10 @@ def _write(results: list[_JobResult], dirs: list[Path], work: Path, out_dir: Pat
             fh.writelines(_merged_rows(name, dirs, results))
     policies = {k: v for r in results for k, v in r.policies.items()}
     write_policies(dict(sorted(policies.items())), tmp)
-    recorder = results[0].recorder
+    recorder, latency = results[0].recorder, results[0].latency
     for r in results[1:]:
-        recorder.accounts.update(r.recorder.accounts)
-    step_ns = array("q")
-    for r in results:
-        step_ns.extend(r.step_ns)
-    write_report(recorder, step_ns, tmp)
+        recorder.merge(r.recorder)
+        latency.merge(r.latency)
+    write_report(recorder, latency, tmp)
     for name, p in tmp.items():
         p.replace(out_dir / name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import time
-from array import array
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -30,9 +29,11 @@ from federation_ai.core.micros import format_timestamp
 from federation_ai.core.step import PROCESSED
 from federation_ai.core.view import policy_view
 from federation_ai.core.vocabulary import SNAPSHOT
-from federation_ai.replay.report_files import REPORT_OUTPUTS, write_report
+from federation_ai.replay.latency import Latency
+from federation_ai.replay.report_files import REPORT_OUTPUTS, GovernedCsv, write_report
 from federation_ai.replay.sources import Item, SourceError
 from federation_ai.report import Recorder, ReportConfig
+from federation_ai.report.spool import Spool
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -110,7 +111,9 @@ def replay(
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = {name: out_dir / f".{name}.partial" for name in OUTPUTS}
     report = report or ReportConfig()
-    recorder = Recorder(config, report, report.resolve_method(equity_from_trades))
+    rows = GovernedCsv(tmp["governed.csv"])  # streamed as the snapshots come
+    method = report.resolve_method(equity_from_trades)
+    recorder = Recorder(config, report, method, spool=Spool(dir=out_dir), out=rows)
     try:
         stats = _run(
             items,
@@ -120,8 +123,10 @@ def replay(
             progress,
             recorder=recorder,
             warnings=warnings or WarningsConfig(),
+            rows=rows,
         )
     except BaseException:
+        rows.close()
         for path in tmp.values():
             path.unlink(missing_ok=True)
         raise
@@ -174,14 +179,14 @@ class Tally:
         self.recorder, self.skip_invalid = recorder, skip_invalid
         self.stats = ReplayStats()
         self.warned: WarningState = {}
-        self.step_ns = array("q")  # step latency: measured, kept out of deterministic outputs
+        self.latency = Latency()  # measured, kept out of deterministic outputs
 
     def take(self, s: Stepped, state: FederationState) -> None:
         event, result = s.event, s.result
         if result is None or event is None:
             self._invalid(s)
             return
-        self.step_ns.append(s.step_ns)
+        self.latency.add(s.step_ns)
         self.recorder.observe(event, result, state)
         if result.outcome != PROCESSED:
             self._skipped(s.tag, event, result.outcome)
@@ -259,10 +264,11 @@ def _run(
     *,
     recorder: Recorder,
     warnings: WarningsConfig,
+    rows: GovernedCsv,
 ) -> ReplayStats:
     tally = Tally(config, warnings, recorder, skip_invalid=skip_invalid)
     state = stream(tally, items, config, tmp, progress)
     write_policies({k: policy_view(a, config) for k, a in sorted(state.accounts.items())}, tmp)
     tally.stats.accounts = len(state.accounts)
-    write_report(recorder, tally.step_ns, tmp)
+    write_report(recorder, tally.latency, tmp, rows)
     return tally.stats

@@ -1,8 +1,10 @@
 """Governed replay (SPEC §13): what the federation's decisions would have done.
 
-Pure computation over the replay's steps, standard library only: the
-:class:`Recorder` consumes each (event, step result, state) of a replay, and
-:func:`build_report` turns what it kept into ``report.json``'s figures and KPIs.
+Computation over the replay's steps, standard library only: the :class:`Recorder`
+consumes each (event, step result, state) of a replay, passes each snapshot's
+``governed.csv`` row on as it is made (and spools it to a temporary file), and keeps
+per account only what is bounded by the windows and the days; :func:`build_report`
+turns that into ``report.json``'s figures and KPIs.
 """
 
 from federation_ai.report.build import build_report

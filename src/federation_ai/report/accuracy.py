@@ -13,7 +13,7 @@ event, is not counted. Only applied decisions are scored: the others changed not
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -21,8 +21,6 @@ from federation_ai.core.decisions import APPLIED
 from federation_ai.core.vocabulary import MODE_LEVEL, PROFILE_LEVEL, TIERS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
-
     from federation_ai.core.decisions import Decision
 
 PROTECTIVE: Final = -1
@@ -55,13 +53,6 @@ def direction(d: Decision, tier_before: int) -> int | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
-    ts: int
-    role: str
-    direction: int
-
-
 @dataclass(slots=True)
 class Tally:
     right: int = 0
@@ -77,28 +68,73 @@ class Tally:
         }
 
 
-def score(
-    decisions: Iterable[Scored],
-    ts: Sequence[int],
-    nav: Sequence[float],
-    *,
-    last_event_ts: int | None,
-    horizon_us: int,
-    tallies: dict[str, Tally],
-) -> None:
-    """Add each decision's verdict to ``tallies`` (by role)."""
-    for d in decisions:
-        tally = tallies.setdefault(d.role, Tally())
-        end_t = d.ts + horizon_us
-        end = bisect_right(ts, end_t) - 1
-        if last_event_ts is None or end_t > last_event_ts or end < 0:
+class Scoring:
+    """One account's scored decisions, each kept only until its horizon has passed.
+
+    Fed in the account's order: :meth:`at` before each event's decisions and snapshot,
+    :meth:`add` for each scored decision, :meth:`on_snapshot` with each snapshot's raw
+    NAV. A window's start is known once a later event comes, its end once an event
+    after ``t + H`` comes (that event's snapshot is past the end); the windows still
+    open at the end are settled by :meth:`finish` with the account's last event.
+    """
+
+    __slots__ = ("_at", "_first", "_nav", "_pending", "_unstarted", "horizon_us", "tallies")
+
+    def __init__(self, horizon_us: int) -> None:
+        self.horizon_us = horizon_us
+        self.tallies: dict[str, Tally] = {}
+        self._pending: deque[list[Any]] = deque()  # [t + H, role, direction, start NAV]
+        self._unstarted = 0  # the last pending ones, all at ``_at``: start NAV not known yet
+        self._at = 0
+        self._nav: float | None = None  # of the latest snapshot
+        self._first: float | None = None  # of the first snapshot
+
+    def at(self, ts: int) -> None:
+        if self._unstarted and ts > self._at:
+            self._start()
+        pending = self._pending
+        while pending and pending[0][0] < ts:
+            self._verdict(pending.popleft())
+
+    def add(self, ts: int, role: str, way: int) -> None:
+        self.tallies.setdefault(role, Tally())
+        self._pending.append([ts + self.horizon_us, role, way, None])
+        self._unstarted += 1
+        self._at = ts
+
+    def on_snapshot(self, nav: float) -> None:
+        if self._first is None:
+            self._first = nav
+        self._nav = nav
+
+    def finish(self, last_event_ts: int | None) -> None:
+        self._start()
+        pending = self._pending
+        while pending:
+            entry = pending.popleft()
+            if last_event_ts is None or entry[0] > last_event_ts:
+                self.tallies[entry[1]].uncounted += 1
+            else:
+                self._verdict(entry)
+
+    def _start(self) -> None:
+        """The last snapshot at or before the unstarted decisions (None: the first one)."""
+        for i in range(1, self._unstarted + 1):
+            self._pending[-i][3] = self._nav
+        self._unstarted = 0
+
+    def _verdict(self, entry: list[Any]) -> None:
+        _, role, way, start = entry
+        tally = self.tallies[role]
+        end = self._nav  # the last snapshot at or before the window's end
+        if end is None:
             tally.uncounted += 1
-            continue
-        start = max(bisect_right(ts, d.ts) - 1, 0)
-        change = round(nav[end] - nav[start], 9)
+            return
+        begin = self._first if start is None else start  # not None: there is a snapshot
+        change = round(end - (begin or 0.0), 9)
         if change == 0.0:
             tally.uncounted += 1
-            continue
+            return
         tally.counted += 1
-        if change * d.direction > 0:
+        if change * way > 0:
             tally.right += 1

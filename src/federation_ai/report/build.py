@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from federation_ai.core.micros import US_PER_DAY, US_PER_SECOND, format_timestamp
-from federation_ai.report.accuracy import Tally, score
-from federation_ai.report.figures import combine, figures
+from federation_ai.core.micros import US_PER_SECOND, format_timestamp
+from federation_ai.report.accuracy import Tally
 from federation_ai.report.impact import Impact
 from federation_ai.report.kpis import decision_counts, kpis
 from federation_ai.report.report_settings import NAV
@@ -20,6 +19,7 @@ from federation_ai.report.track import TradeStats
 
 if TYPE_CHECKING:
     from federation_ai.report.recorder import Recorder
+    from federation_ai.report.total import TotalCurve
     from federation_ai.report.track import AccountTrack
 
 
@@ -52,31 +52,21 @@ def _units(method: str) -> str:
 
 
 def _account(track: AccountTrack, rec: Recorder) -> tuple[dict[str, Any], dict[str, Tally]]:
-    c = track.curve.curve
+    c = track.curve
     min_days = rec.config.metrics.min_sharpe_days
-    tallies: dict[str, Tally] = {}
-    horizon = round(rec.report.accuracy_horizon_days * US_PER_DAY)
-    series = c.series()
-    score(
-        track.scored,
-        c.ts,
-        series.raw_nav,
-        last_event_ts=track.last_ts,
-        horizon_us=horizon,
-        tallies=tallies,
-    )
+    tallies = track.scoring.tallies
     span = (track.last_ts or 0) - (track.first_ts or 0)
-    ends = (c.raw[0], c.raw[-1]) if c.ts else None
-    gov_ends = (c.governed[0], c.governed[-1]) if c.ts else None
-    governed = figures(c.ts, series.gov_nav, gov_ends, track.last_ts, min_days)
-    governed["ruined_at"] = _ts(track.curve.ruined_at)
+    ends = (c.first[0], c.raw_equity) if c.snapshots else None
+    gov_ends = (c.first[1], c.gov_equity) if c.snapshots else None
+    governed = c.gov.figures(gov_ends, track.last_ts, min_days)
+    governed["ruined_at"] = _ts(c.ruined_at)
     body = {
         "method": track.method,
         "first_event": _ts(track.first_ts),
         "last_event": _ts(track.last_ts),
         "events": track.events,
-        "snapshots": len(c),
-        "raw": figures(c.ts, series.raw_nav, ends, track.last_ts, min_days),
+        "snapshots": c.snapshots,
+        "raw": c.raw.figures(ends, track.last_ts, min_days),
         "governed": governed,
         "governance": _impact(track).to_json(_units(track.method)),
         "trades": _trades_json(track.trades),
@@ -95,9 +85,8 @@ def _account(track: AccountTrack, rec: Recorder) -> tuple[dict[str, Any], dict[s
     return body, tallies
 
 
-def _total(rec: Recorder, tallies: dict[str, Tally]) -> dict[str, Any]:
+def _total(rec: Recorder, curve: TotalCurve, tallies: dict[str, Tally]) -> dict[str, Any]:
     tracks = [rec.accounts[k] for k in sorted(rec.accounts)]
-    curve = combine([t.curve.curve for t in tracks])
     last = max((t.last_ts for t in tracks if t.last_ts is not None), default=None)
     min_days = rec.config.metrics.min_sharpe_days
     impact, trades = Impact(), TradeStats()
@@ -111,13 +100,12 @@ def _total(rec: Recorder, tallies: dict[str, Tally]) -> dict[str, Any]:
         mode.update(t.time_in("mode"))
         profile.update(t.time_in("profile"))
     span = sum((t.last_ts or 0) - (t.first_ts or 0) for t in tracks)
-    raw = figures(curve.ts, curve.raw_nav, curve.raw_equity, last, min_days)
-    governed = figures(curve.ts, curve.gov_nav, curve.gov_equity, last, min_days)
+    raw, governed = curve.figures(last, min_days)
     return {
         "method": rec.method,
         "accounts": len(tracks),
         "events": sum(t.events for t in tracks),
-        "snapshots": len(curve.ts),
+        "snapshots": curve.points,
         "raw": raw,
         "governed": governed,
         "governance": impact.to_json(_units(rec.method)),
@@ -137,6 +125,7 @@ def _total(rec: Recorder, tallies: dict[str, Tally]) -> dict[str, Any]:
 
 
 def build_report(rec: Recorder, timing: dict[str, Any] | None = None) -> dict[str, Any]:
+    curve = rec.finish()
     accounts: dict[str, Any] = {}
     tallies: dict[str, Tally] = {}
     for account_id in sorted(rec.accounts):
@@ -156,7 +145,7 @@ def build_report(rec: Recorder, timing: dict[str, Any] | None = None) -> dict[st
             "config_digest": rec.config.digest,
         },
         "accounts": accounts,
-        "total": _total(rec, tallies),
+        "total": _total(rec, curve, tallies),
     }
     if timing is not None:
         report["timing"] = timing

@@ -1,38 +1,24 @@
 """The series and bands the HTML report charts, per account: thinned for the page only.
 
-``governed.csv`` keeps every point; a chart keeps at most ``MAX_POINTS`` per account,
-taking from each run of points the first one and those with the deepest raw and
-governed drawdown, so no drawdown trough disappears from the picture.
+``governed.csv`` keeps every point; a chart keeps the points ``report.chart_points``
+chose while the replay ran (a few per run of snapshots, the drawdown troughs among them).
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Final
 
 from federation_ai.core.micros import US_PER_SECOND
 from federation_ai.report.track import BEFORE_ANY_EVENT
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator
 
     from federation_ai.report.recorder import Recorder
     from federation_ai.report.track import AccountTrack
 
-MAX_POINTS: Final = 4000
 TIMELINE_ROLES: Final = ("supervisor", "operator", "cro", "ceo", "cio", "cfo", "researcher")
-
-
-def _keep(n: int, raw_dd: Sequence[float], gov_dd: Sequence[float]) -> list[int]:
-    if n <= MAX_POINTS:
-        return list(range(n))
-    size = -(-n * 3 // MAX_POINTS)  # three points per run at most
-    keep: set[int] = {n - 1}
-    for start in range(0, n, size):
-        run = range(start, min(n, start + size))
-        keep.add(start)
-        keep.add(max(run, key=raw_dd.__getitem__))
-        keep.add(max(run, key=gov_dd.__getitem__))
-    return sorted(keep)
 
 
 def _seconds(us: int) -> float:
@@ -56,21 +42,19 @@ def _spans(track: AccountTrack, attr: str) -> list[list[Any]]:
 
 
 def _account(track: AccountTrack) -> dict[str, Any]:
-    c = track.curve.curve
-    raw_dd, gov_dd = c.series().raw_dd, c.series().gov_dd
-    idx = _keep(len(c), raw_dd, gov_dd)
+    points = track.chart.points()
     frozen = [[a, b] for a, b, v in _spans(track, "frozen") if v]
     lanes = {r: i for i, r in enumerate(TIMELINE_ROLES)}
     tl = track.timeline
     return {
         "id": track.account_id,
-        "t": [_seconds(c.ts[i]) for i in idx],
-        "raw": [round(c.raw[i], 4) for i in idx],
-        "gov": [round(c.governed[i], 4) for i in idx],
-        "raw_dd": [round(raw_dd[i], 6) for i in idx],
-        "gov_dd": [round(gov_dd[i], 6) for i in idx],
-        "m": [c.m[i] for i in idx],
-        "points": len(c),
+        "t": [_seconds(int(p[1])) for p in points],
+        "raw": [round(p[2], 4) for p in points],
+        "gov": [round(p[3], 4) for p in points],
+        "raw_dd": [round(p[4], 6) for p in points],
+        "gov_dd": [round(p[5], 6) for p in points],
+        "m": [p[6] for p in points],
+        "points": track.curve.snapshots,
         "t0": _seconds(track.first_ts or 0),
         "t1": _seconds(track.last_ts or 0),
         "modes": _spans(track, "mode"),
@@ -85,8 +69,14 @@ def _account(track: AccountTrack) -> dict[str, Any]:
     }
 
 
-def chart_data(rec: Recorder) -> dict[str, Any]:
-    return {
-        "roles": list(TIMELINE_ROLES),
-        "accounts": [_account(rec.accounts[k]) for k in sorted(rec.accounts)],
-    }
+def _dumps(value: Any) -> str:
+    # nothing in the data can close the script element
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
+
+
+def chart_json(rec: Recorder) -> Iterator[str]:
+    """``{"roles": [...], "accounts": [...]}`` as compact JSON, one account at a time."""
+    yield f'{{"roles":{_dumps(list(TIMELINE_ROLES))},"accounts":['
+    for i, k in enumerate(sorted(rec.accounts)):
+        yield ("," if i else "") + _dumps(_account(rec.accounts[k]))
+    yield "]}"

@@ -1,4 +1,4 @@
-"""Raw and governed equity of one account, one point per snapshot (SPEC §13).
+"""Raw and governed equity of one account, one snapshot at a time (SPEC §13).
 
 ``nav``: each snapshot's flow-neutral raw return ``r`` becomes ``m * r`` on the
 governed equity, ``m`` being the multiplier in force right after the previous
@@ -15,59 +15,30 @@ A governed equity at or below 0 is ruin: it stays 0, later deposits included.
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
+from federation_ai.report.figures import NavFigures
 from federation_ai.report.impact import Impact
-from federation_ai.report.nav import drawdowns, nav_series
+from federation_ai.report.nav import nav_step
 from federation_ai.report.report_settings import NAV
-
-
-def _float_array() -> array[float]:
-    return array("d")
-
-
-def _int_array() -> array[int]:
-    return array("q")
-
-
-class Series(NamedTuple):
-    raw_nav: array[float]
-    raw_dd: array[float]
-    gov_nav: array[float]
-    gov_dd: array[float]
-
-
-@dataclass(slots=True)
-class Curve:
-    """Per-snapshot arrays: compact, so a long history costs 8 bytes per value."""
-
-    ts: array[int] = field(default_factory=_int_array)
-    flow: array[float] = field(default_factory=_float_array)
-    raw: array[float] = field(default_factory=_float_array)
-    governed: array[float] = field(default_factory=_float_array)
-    m: array[float] = field(default_factory=_float_array)  # in force after the snapshot
-    _series: Series | None = None
-
-    def __len__(self) -> int:
-        return len(self.ts)
-
-    def series(self) -> Series:
-        """NAV and drawdown of both curves, computed once the curve is complete."""
-        if self._series is None or len(self._series.raw_nav) != len(self.ts):
-            raw = nav_series(self.raw, self.flow)
-            gov = nav_series(self.governed, self.flow)
-            self._series = Series(raw, drawdowns(raw), gov, drawdowns(gov))
-        return self._series
 
 
 @dataclass(slots=True)
 class GovernedCurve:
+    """Both curves of one account, snapshot by snapshot: only the latest point is kept,
+    with the figures of both NAVs (``report.figures``)."""
+
     method: str
-    curve: Curve = field(default_factory=Curve)
     intervals: Impact = field(default_factory=Impact)  # nav: what governance changed
     ruined_at: int | None = None
+    snapshots: int = 0
+    first: tuple[float, float] = (0.0, 0.0)  # (raw, governed) equity of the first snapshot
+    raw_equity: float = 0.0  # of the latest snapshot
+    gov_equity: float = 0.0
+    raw_nav: float = 1.0
+    gov_nav: float = 1.0
+    raw: NavFigures = field(default_factory=NavFigures)
+    gov: NavFigures = field(default_factory=NavFigures)
     _divergence: float = 0.0  # nav: governed - raw
     _trade_cut: float = 0.0  # trades: Σ (1 - m) * pnl of the governed trades so far
 
@@ -75,15 +46,16 @@ class GovernedCurve:
         """A governed trade closed (trades method); ``m`` is from the policy at its open."""
         self._trade_cut += (1.0 - m) * pnl
 
-    def on_snapshot(self, ts: int, equity: float, flow: float, m_prev: float, m_now: float) -> None:
-        """One snapshot; ``m_prev`` was in force after the previous one, ``m_now`` after it."""
-        c = self.curve
+    def on_snapshot(self, ts: int, equity: float, flow: float, m_prev: float) -> tuple[float, ...]:
+        """One snapshot; ``m_prev`` was in force after the previous one.
+
+        Returns (governed equity, raw drawdown, governed drawdown) of the snapshot."""
         if self.method != NAV:
             gov = equity - self._trade_cut
-        elif not c.ts:
+        elif not self.snapshots:
             gov = equity
         else:
-            prev = c.raw[-1]
+            prev = self.raw_equity
             pnl = equity - flow - prev
             self.intervals.add(m_prev, pnl)
             self._divergence = self._divergence * (1.0 + m_prev * pnl / prev) + (m_prev - 1.0) * pnl
@@ -92,8 +64,11 @@ class GovernedCurve:
             if self.ruined_at is None:
                 self.ruined_at = ts
             gov = 0.0
-        c.ts.append(ts)
-        c.flow.append(flow)
-        c.raw.append(equity)
-        c.governed.append(gov)
-        c.m.append(m_now)
+        if self.snapshots:
+            self.raw_nav = nav_step(self.raw_nav, self.raw_equity, equity, flow)
+            self.gov_nav = nav_step(self.gov_nav, self.gov_equity, gov, flow)
+        else:
+            self.first = (equity, gov)
+        self.snapshots += 1
+        self.raw_equity, self.gov_equity = equity, gov
+        return gov, self.raw.add(ts, self.raw_nav), self.gov.add(ts, self.gov_nav)

@@ -1,42 +1,23 @@
 """Figures of an equity curve (SPEC §13 over the §3 definitions): return, max DD, Sharpe, worst day.
 
-Over the flow-neutral NAV of ``report.nav``. A recorded day closes when the account has a
-later-dated event; Sharpe is over every closed day; the worst day also counts the last,
-unclosed day.
+Over the flow-neutral NAV of ``report.nav``, fed one point at a time: what is kept is
+the running peak and worst drawdown and one return per recorded day, never the points.
+A recorded day closes when the account has a later-dated event; Sharpe is over every
+closed day; the worst day also counts the last, unclosed day.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from array import array
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final
 
 from federation_ai.core.micros import US_PER_DAY
-from federation_ai.report.nav import max_drawdown, nav_step
+
+NO_DAY: Final = -(2**62)  # before the first point: no timestamp's day
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
-
-    from federation_ai.report.curve import Curve
-
-
-def day_returns(ts: Sequence[int], nav: Sequence[float]) -> list[tuple[int, float]]:
-    """(day, return) of every recorded day, in order; day open = last NAV before the day."""
-    out: list[tuple[int, float]] = []
-    if not ts:
-        return out
-    day = ts[0] // US_PER_DAY
-    day_open = nav[0]
-    last = nav[0]
-    for t, x in zip(ts, nav, strict=True):
-        d = t // US_PER_DAY
-        if d != day:
-            out.append((day, _ret(last, day_open)))
-            day, day_open = d, last
-        last = x
-    out.append((day, _ret(last, day_open)))
-    return out
+    from collections.abc import Sequence
 
 
 def _ret(close: float, day_open: float) -> float:
@@ -67,79 +48,70 @@ FIGURES = (
 )
 
 
-def figures(
-    ts: Sequence[int],
-    nav: Sequence[float],
-    equity: tuple[float, float] | None,
-    last_event_ts: int | None,
-    min_sharpe_days: int,
-) -> dict[str, Any]:
-    """The figures of a NAV series; ``equity`` is (start, final) equity."""
-    if not ts or equity is None:
-        return dict.fromkeys(FIGURES)
-    days = day_returns(ts, nav)
-    end_day = (last_event_ts if last_event_ts is not None else ts[-1]) // US_PER_DAY
-    closed = [r for d, r in days if d < end_day]
-    return {
-        "start_equity": equity[0],
-        "final_equity": equity[1],
-        "total_return": nav[-1] - 1.0,
-        "max_drawdown": max_drawdown(nav),
-        "sharpe": sharpe(closed, min_sharpe_days),
-        "worst_day": min(r for _, r in days),
-        "closed_days": len(closed),
-    }
+class NavFigures:
+    """One NAV series, point by point: its drawdown at each point and its figures."""
 
+    __slots__ = ("_day", "_days", "_last", "_open", "_peak", "_rets", "_worst", "last_ts", "points")
 
-class Combined(NamedTuple):
-    """The accounts together: one point per snapshot of any account."""
+    def __init__(self) -> None:
+        self.points = self.last_ts = 0
+        self._peak = self._worst = 0.0
+        self._day = NO_DAY
+        self._open = self._last = 0.0  # the day's open (last NAV before it) and latest NAV
+        self._days = array("q")  # every recorded day before the current one
+        self._rets = array("d")  # and its return
 
-    ts: array[int]
-    raw_nav: array[float]
-    gov_nav: array[float]
-    raw_equity: tuple[float, float] | None  # (start, final)
-    gov_equity: tuple[float, float] | None
+    def add(self, ts: int, x: float) -> float:
+        """The point ``x`` at ``ts``; returns its drawdown (0 below a positive peak).
 
+        The comparisons are those of ``max(peak, x)`` and ``max(worst, dd)``: the earlier
+        value stays on ties."""
+        d = ts // US_PER_DAY
+        if d != self._day:
+            if self.points:
+                self._days.append(self._day)
+                self._rets.append(_ret(self._last, self._open))
+                self._open = self._last
+            else:
+                self._open = x
+            self._day = d
+        self._last, self.last_ts = x, ts
+        self.points += 1
+        peak = self._peak
+        if x > peak:
+            self._peak = peak = x
+        if peak > 0.0:
+            dd = 1.0 - x / peak
+            if dd > self._worst:  # noqa: PLR1730 - a call per point costs more
+                self._worst = dd
+            return dd
+        return 0.0
 
-def _points(i: int, c: Curve) -> Iterator[tuple[int, int, int]]:
-    for k, t in enumerate(c.ts):
-        yield t, i, k
+    @property
+    def last(self) -> float:
+        return self._last
 
-
-def combine(curves: Sequence[Curve]) -> Combined:
-    """At each account's snapshot, the sum of every account's latest equity, flow-neutral.
-
-    An account's first snapshot enters the total as a deposit (new capital, not a gain);
-    the start equity is the sum of every account's first. Points are merged by timestamp,
-    accounts in the given order on ties.
-    """
-    ts, raw_nav, gov_nav = array("q"), array("d"), array("d")
-    raw = [0.0] * len(curves)
-    gov = [0.0] * len(curves)
-    seen = [False] * len(curves)
-    total_raw = total_gov = 0.0
-    nav_r = nav_g = 1.0
-    for t, i, k in heapq.merge(*(_points(i, c) for i, c in enumerate(curves))):
-        c = curves[i]
-        e, g = c.raw[k], c.governed[k]
-        flow, gov_flow = (c.flow[k], c.flow[k]) if seen[i] else (e, g)
-        before_r, before_g = total_raw, total_gov
-        total_raw += e - raw[i]
-        total_gov += g - gov[i]
-        raw[i], gov[i], seen[i] = e, g, True
-        if ts:
-            nav_r = nav_step(nav_r, before_r, total_raw, flow)
-            nav_g = nav_step(nav_g, before_g, total_gov, gov_flow)
-        ts.append(t)
-        raw_nav.append(nav_r)
-        gov_nav.append(nav_g)
-    if not ts:
-        return Combined(ts, raw_nav, gov_nav, None, None)
-    started = [c for c in curves if c.ts]
-    return Combined(
-        ts,
-        raw_nav,
-        gov_nav,
-        (sum(c.raw[0] for c in started), total_raw),
-        (sum(c.governed[0] for c in started), total_gov),
-    )
+    def figures(
+        self,
+        equity: tuple[float, float] | None,
+        last_event_ts: int | None,
+        min_sharpe_days: int,
+    ) -> dict[str, Any]:
+        """The figures of the series; ``equity`` is (start, final) equity."""
+        if not self.points or equity is None:
+            return dict.fromkeys(FIGURES)
+        days = [
+            *zip(self._days, self._rets, strict=True),
+            (self._day, _ret(self._last, self._open)),
+        ]
+        end_day = (last_event_ts if last_event_ts is not None else self.last_ts) // US_PER_DAY
+        closed = [r for d, r in days if d < end_day]
+        return {
+            "start_equity": equity[0],
+            "final_equity": equity[1],
+            "total_return": self._last - 1.0,
+            "max_drawdown": self._worst,
+            "sharpe": sharpe(closed, min_sharpe_days),
+            "worst_day": min(r for _, r in days),
+            "closed_days": len(closed),
+        }

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from html import escape
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from federation_ai.core.micros import format_timestamp
 from federation_ai.report import html_sections as sec
-from federation_ai.report.chart_data import chart_data
+from federation_ai.report.chart_data import chart_json
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from federation_ai.report.recorder import Recorder
 
 CHARTS = (
@@ -88,21 +89,19 @@ def _header(r: dict[str, Any], rec: Recorder) -> str:
     )
 
 
-def render_html(report: dict[str, Any], rec: Recorder) -> str:
+def render_html(report: dict[str, Any], rec: Recorder) -> Iterator[str]:
+    """The page, piece by piece (an account's sections and chart data at a time)."""
     uplot_js = _asset("vendor", "uplot", "uPlot.iife.min.js")
     css = (
         _asset("vendor", "uplot", "uPlot.min.css") + "\n" + _asset("report", "static", "report.css")
     )
     script = _asset("report", "static", "report.js")
-    data = json.dumps(chart_data(rec), separators=(",", ":"), allow_nan=False)
-    data = data.replace("<", "\\u003c")  # nothing in the data can close the script element
     csp = (
         f"default-src 'none'; script-src {_hash(uplot_js)} {_hash(script)}; "
         f"style-src {_hash(css)}; img-src data:; base-uri 'none'; form-action 'none'"
     )
     total = ["total"]
-    accounts = "".join(_account(report, rec, a, i) for i, a in enumerate(report["accounts"]))
-    return (
+    yield (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<meta http-equiv='Content-Security-Policy' content=\"{csp}\">"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -111,7 +110,10 @@ def render_html(report: dict[str, Any], rec: Recorder) -> str:
         "<section class='total'><h2>All accounts</h2><div class='grid'>"
         f"{sec.figures(report, total)}{sec.impact(report, total)}{sec.kpis(report, total)}"
         f"{sec.accuracy(report, total)}{sec.trades(report, total)}{sec.times(report, total)}"
-        f"</div>{sec.overview(report)}{sec.decisions(report, total)}</section>{accounts}</main>"
-        f"<script type='application/json' id='report-data'>{data}</script>"
-        f"<script>{uplot_js}</script><script>{script}</script></body></html>\n"
+        f"</div>{sec.overview(report)}{sec.decisions(report, total)}</section>"
     )
+    for i, account_id in enumerate(report["accounts"]):
+        yield _account(report, rec, account_id, i)
+    yield "</main><script type='application/json' id='report-data'>"
+    yield from chart_json(rec)
+    yield f"</script><script>{uplot_js}</script><script>{script}</script></body></html>\n"

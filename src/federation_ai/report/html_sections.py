@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from federation_ai.core.micros import format_timestamp
 from federation_ai.report.html_cells import dig, num, row_head, table, text
+from federation_ai.report.track import KEY_TYPES
 
 if TYPE_CHECKING:
     from federation_ai.report.track import AccountTrack
@@ -54,9 +55,6 @@ TRADES: Final = (
 )
 ACCURACY: Final = (("right", "int"), ("counted", "int"), ("uncounted", "int"), ("accuracy", "pct"))
 STATUSES: Final = ("applied", "superseded", "vetoed")
-KEY_TYPES: Final = frozenset(
-    {"freeze", "unfreeze", "mode_change", "capital_profile", "risk_adjustment"}
-)
 MAX_KEY_ROWS: Final = 200
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from federation_ai.core.micros import US_PER_DAY
 from federation_ai.core.state import Policy
 from federation_ai.core.step import PROCESSED
 from federation_ai.report.exposure import Multiplier
+from federation_ai.report.rows import GovernedRows
 from federation_ai.report.track import AccountTrack
 
 if TYPE_CHECKING:
@@ -21,16 +23,47 @@ if TYPE_CHECKING:
     from federation_ai.core.state import FederationState
     from federation_ai.core.step import StepResult
     from federation_ai.report.report_settings import ReportConfig
+    from federation_ai.report.rows import RowSink
+    from federation_ai.report.spool import Spool
+    from federation_ai.report.total import TotalCurve
 
 
 class Recorder:
-    def __init__(self, cfg: CoreConfig, report: ReportConfig, method: str) -> None:
+    """``spool`` keeps the governed rows by account (a temporary file if None); ``out``
+    gets them as they are made (``report.rows``)."""
+
+    def __init__(
+        self,
+        cfg: CoreConfig,
+        report: ReportConfig,
+        method: str,
+        *,
+        spool: Spool | None = None,
+        out: RowSink | None = None,
+    ) -> None:
         self.config = cfg
         self.report = report
         self.method = method
         self.multiplier = Multiplier(cfg, report.baseline_profile)
         self._initial = self.multiplier.of(Policy.initial(cfg))
+        self._horizon = round(report.accuracy_horizon_days * US_PER_DAY)
         self.accounts: dict[str, AccountTrack] = {}
+        self.rows = GovernedRows(spool, out)
+        self.total: TotalCurve | None = None  # once finished
+
+    def merge(self, other: Recorder) -> None:
+        """Another process's accounts (``--jobs``)."""
+        self.accounts.update(other.accounts)
+        self.rows.absorb(other.rows)
+
+    def finish(self, out: RowSink | None = None) -> TotalCurve:
+        """After the last step: settles what waited for the end; ``out`` gets every row
+        (if the rows did not already go to it as they were made)."""
+        if self.total is None:
+            for track in self.accounts.values():
+                track.scoring.finish(track.last_ts)
+            self.total = self.rows.finish(out)
+        return self.total
 
     def observe(self, event: Event, result: StepResult, state: FederationState) -> None:
         """One step of the replay; steps that did not process their event are ignored."""
@@ -38,9 +71,9 @@ class Recorder:
             return
         track = self.accounts.get(event.account_id)
         if track is None:
-            track = AccountTrack.new(event.account_id, self.method, self._initial)
+            track = AccountTrack.new(event.account_id, self.method, self._initial, self._horizon)
             self.accounts[event.account_id] = track
         key = self.multiplier.key(state.accounts[event.account_id].policy)
         after = track.exposure if key == track.exposure_key else self.multiplier.exposure(key)
         track.exposure_key = key
-        track.observe(event, result.decisions, after, self.multiplier)
+        track.observe(event, result.decisions, after, self.multiplier, self.rows)

@@ -7,9 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from federation_ai.core.decisions import APPLIED
+from federation_ai.core.decisions import APPLIED, VETOED
 from federation_ai.core.vocabulary import CRITICAL, PROFILE_LEVEL, SNAPSHOT, TRADE
-from federation_ai.report.accuracy import Scored, direction
+from federation_ai.report.accuracy import Scoring, direction
+from federation_ai.report.chart_points import ChartPoints
 from federation_ai.report.curve import GovernedCurve
 from federation_ai.report.impact import Impact
 from federation_ai.report.report_settings import TRADES
@@ -19,9 +20,14 @@ if TYPE_CHECKING:
     from federation_ai.core.decisions import Decision
     from federation_ai.core.event_codec import Event
     from federation_ai.report.exposure import Exposure, Key, Multiplier
+    from federation_ai.report.rows import GovernedRows
 
 BEFORE_ANY_EVENT: Final = -(2**62)
 MAX_TIMELINE: Final = 2000  # decisions kept per account for the HTML timeline
+# the decisions the HTML lists with their reason (and the vetoed ones); the others keep none
+KEY_TYPES: Final = frozenset(
+    {"freeze", "unfreeze", "mode_change", "capital_profile", "risk_adjustment"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +70,17 @@ class TradeStats:
 
 @dataclass(slots=True)
 class AccountTrack:
+    """Fixed in size but for the exposure changes and the capped timeline: the curve's
+    points go to ``governed.csv`` (through ``GovernedRows``) and to the chart's thinned
+    points, decisions are scored once their horizon has passed."""
+
     account_id: str
     method: str
     curve: GovernedCurve
     change_ts: list[int]  # when the exposure changed (the first: before any event)
     changes: list[Exposure]  # the exposure from then on
+    scoring: Scoring
+    chart: ChartPoints = field(default_factory=ChartPoints)
     exposure_key: Key | None = None  # what ``exposure`` was computed from
     m_after_snapshot: float = 1.0  # in force after the last snapshot: the next interval's m
     first_ts: int | None = None
@@ -78,14 +90,20 @@ class AccountTrack:
     freezes: int = 0
     upgrades: int = 0
     emergency_downgrades: int = 0
-    scored: list[Scored] = field(default_factory=list)
     trades: TradeStats = field(default_factory=TradeStats)
     timeline: list[TimelineEntry] = field(default_factory=list)
     timeline_dropped: int = 0
 
     @classmethod
-    def new(cls, account_id: str, method: str, initial: Exposure) -> AccountTrack:
-        return cls(account_id, method, GovernedCurve(method), [BEFORE_ANY_EVENT], [initial])
+    def new(cls, account_id: str, method: str, initial: Exposure, horizon_us: int) -> AccountTrack:
+        return cls(
+            account_id,
+            method,
+            GovernedCurve(method),
+            [BEFORE_ANY_EVENT],
+            [initial],
+            Scoring(horizon_us),
+        )
 
     @property
     def exposure(self) -> Exposure:
@@ -109,7 +127,12 @@ class AccountTrack:
         return self.changes[bisect_left(self.change_ts, ts) - 1]
 
     def observe(
-        self, event: Event, decisions: list[Decision], after: Exposure, mult: Multiplier
+        self,
+        event: Event,
+        decisions: list[Decision],
+        after: Exposure,
+        mult: Multiplier,
+        rows: GovernedRows,
     ) -> None:
         ts = event.ts
         before = self.exposure
@@ -117,6 +140,7 @@ class AccountTrack:
             self.first_ts = ts
         self.last_ts = ts
         self.events += 1
+        self.scoring.at(ts)
         for d in decisions:
             self._decision(ts, d, before)
         if after != before:
@@ -124,11 +148,17 @@ class AccountTrack:
             self.changes.append(after)
         if event.event_type == SNAPSHOT:
             p = event.payload
-            flow = p.get("net_flow", 0.0)
-            self.curve.on_snapshot(ts, p["total_equity"], flow, self.m_after_snapshot, after.m)
-            self.m_after_snapshot = after.m
+            self._snapshot(ts, p["total_equity"], p.get("net_flow", 0.0), after.m, rows)
         elif event.event_type == TRADE:
             self._trade(event, mult)
+
+    def _snapshot(self, ts: int, equity: float, flow: float, m: float, rows: GovernedRows) -> None:
+        c = self.curve
+        gov, raw_dd, gov_dd = c.on_snapshot(ts, equity, flow, self.m_after_snapshot)
+        self.m_after_snapshot = m
+        self.scoring.on_snapshot(c.raw_nav)
+        self.chart.add(ts, (equity, gov, raw_dd, gov_dd, m))
+        rows.add((ts, self.account_id, equity, gov, raw_dd, gov_dd, m, flow))
 
     def _trade(self, event: Event, mult: Multiplier) -> None:
         p = event.payload
@@ -145,14 +175,15 @@ class AccountTrack:
     def _decision(self, ts: int, d: Decision, before: Exposure) -> None:
         self.decisions[(d.role_source, d.decision_type, d.status)] += 1
         if len(self.timeline) < MAX_TIMELINE:
+            key = d.decision_type in KEY_TYPES or d.status == VETOED
             self.timeline.append(
-                TimelineEntry(ts, d.role_source, d.decision_type, d.status, d.reason)
+                TimelineEntry(ts, d.role_source, d.decision_type, d.status, d.reason if key else "")
             )
         else:
             self.timeline_dropped += 1
         way = direction(d, before.tier)
         if way is not None:
-            self.scored.append(Scored(ts, d.role_source, way))
+            self.scoring.add(ts, d.role_source, way)
         if d.status != APPLIED:
             return
         if d.decision_type == "freeze":
