@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench install mypyc image image-test monitoring-check
+.PHONY: run test lint bench install mypyc mypyc-test image image-test monitoring-check
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +31,17 @@ bench: $(BIN)/.installed
 # without FEDERATION_MYPYC stays pure Python). See docs/benchmarks.md.
 MYPYC_VENV ?= .venv-mypyc
 mypyc:
+	rm -rf build  # setuptools keeps earlier extension modules there and would ship them
 	$(PYTHON) -m venv $(MYPYC_VENV)
 	$(MYPYC_VENV)/bin/pip install -q --upgrade pip
 	$(MYPYC_VENV)/bin/pip install -q -c constraints.txt --upgrade "setuptools>=77" wheel mypy
 	FEDERATION_MYPYC=1 $(MYPYC_VENV)/bin/pip install -q -c constraints.txt --no-build-isolation '.[dev]'
+
+# The compiled build makes the same decisions: the golden scenarios and the core, config,
+# report and replay tests against it (the tests import the installed, compiled package).
+mypyc-test: mypyc
+	$(MYPYC_VENV)/bin/python -c "import federation_ai.core.arbiter as m, sys; sys.exit(not m.__file__.endswith('.so'))"
+	$(MYPYC_VENV)/bin/python -m pytest -q -p no:randomly tests/acceptance tests/core tests/report tests/replay
 
 # The container image (Podman) and the monitoring files (promtool): see docs/operations.md.
 # None of these needs the virtual environment.

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+# At run time too: the compiled core (mypyc) resolves a field's class when it is not
+# compiled itself, as the configuration is not (see setup.py).
+from federation_ai.core.core_config import CoreConfig  # noqa: TC001 - see above
+
 if TYPE_CHECKING:
     from federation_ai.core.account_metrics import Metrics
-    from federation_ai.core.core_config import CoreConfig
     from federation_ai.core.event_codec import Event
     from federation_ai.core.state import AccountState, Policy
 

@@ -15,7 +15,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -53,6 +53,11 @@ class WarningsConfig:
     # re-armed once the metric is back past the threshold by this fraction of the limit
     rearm_margin: float = 0.10
     rearm_losses: int = 1  # consecutive losses re-arm this many below the threshold
+
+    def __reduce__(self) -> tuple[type[WarningsConfig], tuple[Any, ...]]:
+        """Pickled by its fields (``--jobs``): a compiled frozen dataclass cannot be
+        unpickled attribute by attribute."""
+        return type(self), tuple(getattr(self, f.name) for f in fields(self))
 
     def __post_init__(self) -> None:
         for name in ("drawdown_fraction", "daily_loss_fraction"):

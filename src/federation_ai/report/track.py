@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from federation_ai.core.decisions import APPLIED, VETOED
 from federation_ai.core.vocabulary import CRITICAL, PROFILE_LEVEL, SNAPSHOT, TRADE
@@ -30,8 +30,7 @@ KEY_TYPES: Final = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
+class TimelineEntry(NamedTuple):  # a tuple: it pickles to a ``--jobs`` parent compiled or not
     ts: int
     role: str
     decision_type: str
