@@ -16,8 +16,8 @@ ext_modules = []
 if os.environ.get("FEDERATION_MYPYC") == "1":
     from mypyc.build import mypycify
 
-    # The decision core and the governed report's computation: both pure, standard
-    # library only, and on the replay's path for every event.
+    # The decision core only: the report's objects travel between ``--jobs`` processes,
+    # and compiled classes that take constructor arguments do not unpickle.
     # The configuration stays Python: it is read once; reading a TOML section goes by its
     # dataclass's annotations, which compiled classes do not keep; and ``--jobs`` sends
     # it to other processes, which a compiled frozen dataclass cannot be unpickled in.
@@ -26,12 +26,10 @@ if os.environ.get("FEDERATION_MYPYC") == "1":
         "config_reading.py",
         "config_sections.py",
         "core_config.py",
-        "report_settings.py",
     }
     core = sorted(
         str(p)
-        for part in ("core", "report")
-        for p in Path(f"src/federation_ai/{part}").rglob("*.py")
+        for p in Path("src/federation_ai/core").rglob("*.py")
         if p.name not in interpreted
     )
     # Not the project's mypy section (it names every package and checks more than the

@@ -31,6 +31,10 @@ CHUNK: Final = 64 * RECORD.size  # read per account at a time
 Spooled = tuple[int, str, float, float, float, float, float, float]
 
 
+# What a spool pickles as, named: the compiled build's classes have no ``__dict__``.
+_STATE: Final = ("path", "_dir", "_fh", "_end", "_buffers", "_buffered", "_first", "_last")
+
+
 class Spool:
     """A named file (``path``, so it can be handed to another process) or an anonymous one
     in ``dir`` (the system's temporary directory if None)."""
@@ -96,7 +100,11 @@ class Spool:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
-        return {k: getattr(self, k) for k in self.__dict__}
+        return {k: getattr(self, k) for k in _STATE}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
 
     def accounts(self) -> list[str]:
         return list(self._first)
