@@ -12,6 +12,7 @@ from federation_ai.bus.contract import (
     SOURCE,
     entry_id_key,
 )
+from federation_ai.json_loads import loads
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -58,7 +59,7 @@ def envelope_to_event_dict(msg: BusMessage) -> dict[str, Any]:
     if raw is None:
         raise ValueError("message has no 'payload' field")
     try:
-        payload = json.loads(raw)
+        payload = loads(raw)
     except json.JSONDecodeError as exc:
         raise ValueError(f"payload is not valid JSON: {exc}") from None
     except RecursionError:

@@ -20,13 +20,19 @@ def entries(raw: Any) -> Raw:
     ]
 
 
+def _fields(flat: list[Any]) -> dict[str, str]:
+    names, values = flat[::2], flat[1::2]
+    if len(names) != len(values):
+        raise ValueError("a stream entry's fields come in name/value pairs")
+    if all(type(x) is str for x in flat):  # a client that decodes replies: the usual case
+        return dict(zip(names, values, strict=True))
+    return {text(k): text(v) for k, v in zip(names, values, strict=True)}
+
+
 def flat_entries(raw: Any) -> Raw:
     """Entries as a script returns them: ``[id, [field, value, ...]]`` (a trimmed
     entry, pending but deleted, has no fields)."""
-    return [
-        (text(entry_id), {text(k): text(v) for k, v in zip(flat[::2], flat[1::2], strict=True)})
-        for entry_id, flat in ((e[0], e[1] if len(e) > 1 and e[1] else []) for e in raw or [])
-    ]
+    return [(text(e[0]), _fields(e[1]) if len(e) > 1 and e[1] else {}) for e in raw or []]
 
 
 def read_reply(reply: Any) -> Raw:

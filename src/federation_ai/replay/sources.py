@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import csv
 import heapq
-import json
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
+from federation_ai.json_loads import loads
 from federation_ai.replay.freqtrade import read_freqtrade
 from federation_ai.replay.items import Item, SourceError
 
@@ -24,22 +22,13 @@ if TYPE_CHECKING:
 __all__ = ["Item", "SourceError", "equity_from_trades", "open_source"]
 
 
-def _loads_jsonl(line: bytes) -> Any:
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:
-        # orjson rejects NaN/Infinity literals; the stdlib keeps them so the codec can
-        # name the field that carries them.
-        return json.loads(line)
-
-
 def read_jsonl(path: Path) -> Iterator[Item]:
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue
             try:
-                yield lineno, _loads_jsonl(raw)
+                yield lineno, loads(raw)
             except ValueError as exc:
                 yield lineno, SourceError(f"not valid JSON: {exc}")
 
