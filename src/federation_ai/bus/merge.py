@@ -21,13 +21,12 @@ account had been read and, with a lateness, at least ``L`` ms after it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
-import orjson
+from federation_ai.json_loads import loads
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -66,13 +65,10 @@ def _account_of(fields: Mapping[str, str]) -> str | None:
     raw = fields.get("payload")
     if raw is None:
         return None
-    try:
-        payload = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        try:  # what orjson refuses (NaN, integers beyond 64 bits) the envelope still reads
-            payload = json.loads(raw)
-        except (ValueError, RecursionError):  # unreadable: the consumer dead-letters it
-            return None
+    try:  # read as the envelope reads it
+        payload = loads(raw)
+    except (ValueError, RecursionError):  # unreadable: the consumer dead-letters it
+        return None
     if not isinstance(payload, dict):
         return None
     account = payload.get("account_id")
