@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
+from functools import cache
 from html import escape
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Final
 
 from federation_ai.core.micros import format_timestamp
@@ -14,45 +17,19 @@ if TYPE_CHECKING:
 
 Report = dict[str, Any]
 
-FIGURES: Final = (
-    ("Total return", "total_return", "pct"),
-    ("Max drawdown", "max_drawdown", "pct"),
-    ("Sharpe", "sharpe", "ratio"),
-    ("Worst day", "worst_day", "pct"),
-    ("Start equity", "start_equity", "money"),
-    ("Final equity", "final_equity", "money"),
-    ("Closed days", "closed_days", "int"),
-)
-IMPACT: Final = (
-    ("Loss avoided (negative: added)", "loss_avoided", "money"),
-    ("Gain forgone (negative: added)", "gain_forgone", "money"),
-    ("Net: loss avoided - gain forgone", "net", "money"),
-    ("Taken (m > 0)", "taken", "int"),
-    ("Skipped (m = 0)", "skipped", "int"),
-)
-KPIS: Final = (
-    ("Role conflicts (superseded ÷ all)", ("role_conflicts",), "pct"),
-    ("Supervisor override rate (vetoes ÷ all)", ("override_rate",), "pct"),
-    ("Freezes", ("freezes",), "int"),
-    ("Freezes per week", ("freezes_per_week",), "ratio"),
-    ("Profile upgrades per 30 days", ("profile_upgrades_per_30d",), "ratio"),
-    ("Emergency downgrades per 30 days", ("emergency_downgrades_per_30d",), "ratio"),
-    ("Decision accuracy (all roles)", ("decision_accuracy", "total", "accuracy"), "pct"),
-    ("Decisions scored (counted)", ("decision_accuracy", "total", "counted"), "int"),
-    ("History (days)", ("history_days",), "days"),
-)
-TRADES: Final = (
-    ("Trades", ("count",), "int"),
-    ("PnL", ("pnl_usd",), "money"),
-    ("Wins", ("wins",), "int"),
-    ("Losses", ("losses",), "int"),
-    ("With opened_at (governed)", ("with_opened_at",), "int"),
-    ("Without opened_at (m = 1)", ("ungoverned",), "int"),
-    ("Taken (m > 0)", ("governed", "taken"), "int"),
-    ("Skipped (m = 0)", ("governed", "skipped"), "int"),
-    ("Loss avoided", ("governed", "loss_avoided"), "money"),
-    ("Gain forgone", ("governed", "gain_forgone"), "money"),
-)
+Row = tuple[str, tuple[str, ...], str]  # label, path below the table's place, format
+
+
+@cache
+def _rows() -> dict[str, tuple[Row, ...]]:
+    """The tables' rows, from ``table_rows.toml`` (read once, on first use)."""
+    source = files("federation_ai.report").joinpath("table_rows.toml").read_text(encoding="utf-8")
+    return {
+        name: tuple((label, tuple(path.split(".")), kind) for label, path, kind in rows)
+        for name, rows in tomllib.loads(source).items()
+    }
+
+
 ACCURACY: Final = (("right", "int"), ("counted", "int"), ("uncounted", "int"), ("accuracy", "pct"))
 STATUSES: Final = ("applied", "superseded", "vetoed")
 MAX_KEY_ROWS: Final = 200
@@ -60,21 +37,23 @@ MAX_KEY_ROWS: Final = 200
 
 def figures(r: Report, base: list[str]) -> str:
     rows = [
-        row_head(label) + num(r, [*base, "raw", key], kind) + num(r, [*base, "governed", key], kind)
-        for label, key, kind in FIGURES
+        row_head(label)
+        + num(r, [*base, "raw", *key], kind)
+        + num(r, [*base, "governed", *key], kind)
+        for label, key, kind in _rows()["figures"]
     ]
     return table("Raw vs governed", ("", "raw", "governed"), rows, "figures")
 
 
 def impact(r: Report, base: list[str]) -> str:
     path = [*base, "governance"]
-    rows = [row_head(label) + num(r, [*path, key], kind) for label, key, kind in IMPACT]
+    rows = [row_head(label) + num(r, [*path, *key], kind) for label, key, kind in _rows()["impact"]]
     return table(f"What governance changed, over {dig(r, [*path, 'units'])}", ("", ""), rows)
 
 
 def kpis(r: Report, base: list[str]) -> str:
     path = [*base, "kpis"]
-    rows = [row_head(label) + num(r, [*path, *key], kind) for label, key, kind in KPIS]
+    rows = [row_head(label) + num(r, [*path, *key], kind) for label, key, kind in _rows()["kpis"]]
     if not base[1:] and r.get("timing", {}).get("step_latency_p95_us") is not None:
         label = "Step latency p95, µs (measured, differs between runs)"
         rows.append(row_head(label) + num(r, ["timing", "step_latency_p95_us"], "ratio"))
@@ -122,7 +101,7 @@ def times(r: Report, base: list[str]) -> str:
 
 def trades(r: Report, base: list[str]) -> str:
     path = [*base, "trades"]
-    rows = [row_head(label) + num(r, [*path, *key], kind) for label, key, kind in TRADES]
+    rows = [row_head(label) + num(r, [*path, *key], kind) for label, key, kind in _rows()["trades"]]
     return table("Closed trades (m at each trade's opened_at)", ("", ""), rows)
 
 

@@ -41,10 +41,8 @@ class Recorder:
         spool: Spool | None = None,
         out: RowSink | None = None,
     ) -> None:
-        self.config = cfg
-        self.report = report
-        self.method = method
         self.multiplier = Multiplier(cfg, report.baseline_profile)
+        self.config, self.report, self.method = cfg, report, method
         self._initial = self.multiplier.of(Policy.initial(cfg))
         self._horizon = round(report.accuracy_horizon_days * US_PER_DAY)
         self.accounts: dict[str, AccountTrack] = {}
