@@ -119,7 +119,7 @@ def oversized(fields: Mapping[str, str], limit: int) -> int | None:
     Cheap for the usual small message: a character is at most four UTF-8 bytes, so a
     message of few characters is not encoded to be measured.
     """
-    chars = sum(len(k) + len(v) for k, v in fields.items())
+    chars = sum(map(len, fields)) + sum(map(len, fields.values()))
     if chars * 4 <= limit:
         return None
     size = message_bytes(fields)
