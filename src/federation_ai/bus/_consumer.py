@@ -211,13 +211,18 @@ class ConsumerCore(BusBackend):
                 self._open.add(event_type)
             else:
                 self._open.discard(event_type)
-            self._hold(event_type, new)
+            self._hold(event_type, new, held[event_type])
         return published
 
-    def _hold(self, event_type: str, messages: Sequence[BusMessage]) -> None:
+    def _hold(
+        self, event_type: str, messages: Sequence[BusMessage], holding: Sequence[Candidate]
+    ) -> None:
+        """Hold ``messages`` of ``event_type`` but those among ``holding`` (its held ones)."""
+        if not messages:
+            return
         rank = self._rank[event_type]
         # an entry claimed earlier may come back as one of this consumer's own pending
-        have = {c.msg.message_id for c in self._held if c.stream == event_type}
+        have = {c.msg.message_id for c in holding}
         held = [candidate(m, rank) for m in messages if m.message_id not in have]
         if held:  # a stream's entries come in id order: the last is its newest
             self._tails[event_type] = max(self._tails.get(event_type, -1), held[-1].ms)
@@ -228,9 +233,10 @@ class ConsumerCore(BusBackend):
         while self._recover:
             batches = await self._read_own(dict(self._recover), max_count)
             self._saw(batches)
+            held = self._held_per_stream()
             for event_type in list(self._recover):
                 got = batches.get(event_type, [])
-                self._hold(event_type, got)
+                self._hold(event_type, got, held[event_type])
                 if len(got) >= max_count:
                     self._recover[event_type] = got[-1].message_id
                 else:

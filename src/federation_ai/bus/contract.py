@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from federation_ai.core.vocabulary import EventType
+from federation_ai.json_loads import loads
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -53,13 +55,44 @@ def entry_id_key(entry_id: str) -> tuple[int, int]:
 
 
 @dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A message's ``payload`` field that is missing or not JSON: why it is not read."""
+
+    reason: str
+
+
+def read_payload(raw: str | None) -> Any:
+    """The value of a ``payload`` field as JSON, or ``Unreadable`` saying why not."""
+    if raw is None:
+        return Unreadable("message has no 'payload' field")
+    try:
+        return loads(raw)
+    except json.JSONDecodeError as exc:
+        return Unreadable(f"payload is not valid JSON: {exc}")
+    except RecursionError:
+        return Unreadable("payload is not valid JSON: nested too deeply to read")
+    except ValueError as exc:  # bytes that are not UTF-8
+        return Unreadable(str(exc))
+
+
+@dataclass(frozen=True, slots=True)
 class BusMessage:
-    """One input message as delivered to this consumer."""
+    """One input message as delivered to this consumer.
+
+    ``payload`` is the ``payload`` field read as JSON when the message is built
+    (``read_payload``): the merge finds the account in it and the envelope the event,
+    from one decode. Whoever uses it leaves it as it is (the message may be handled
+    again).
+    """
 
     event_type: str  # the input stream's suffix, e.g. "portfolio.snapshot_updated"
     message_id: str  # the stream entry id, e.g. "1700000000000-0"
     fields: dict[str, str]  # raw message fields (seed envelope)
     deliveries: int  # 1 on first delivery, >1 when redelivered or claimed
+    payload: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "payload", read_payload(self.fields.get("payload")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ from federation_ai.bus.contract import (
     DECISION_EVENT_TYPE,
     DEFAULT_MAX_MESSAGE_BYTES,
     SOURCE,
+    Unreadable,
     entry_id_key,
 )
-from federation_ai.json_loads import loads
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -55,18 +55,13 @@ def envelope_to_event_dict(msg: BusMessage) -> dict[str, Any]:
         raise ValueError(
             f"event_type field {declared!r} does not match stream event type {msg.event_type!r}"
         )
-    raw = fields.get("payload")
-    if raw is None:
-        raise ValueError("message has no 'payload' field")
-    try:
-        payload = loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"payload is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise ValueError("payload is not valid JSON: nested too deeply to read") from None
-    if not isinstance(payload, dict):
-        reason = f"payload must be a JSON object, got {type(payload).__name__}"
+    decoded = msg.payload
+    if isinstance(decoded, Unreadable):
+        raise ValueError(decoded.reason)  # noqa: TRY004 - a bad message, not a programming error
+    if not isinstance(decoded, dict):
+        reason = f"payload must be a JSON object, got {type(decoded).__name__}"
         raise ValueError(reason)  # noqa: TRY004 - a bad message, not a programming error
+    payload = dict(decoded)  # the message keeps its own
     event_id = payload.pop("event_id", None)
     account_id = payload.pop("account_id", None)
     if event_id in (None, ""):
@@ -124,7 +119,7 @@ def oversized(fields: Mapping[str, str], limit: int) -> int | None:
     Cheap for the usual small message: a character is at most four UTF-8 bytes, so a
     message of few characters is not encoded to be measured.
     """
-    chars = sum(len(k) + len(v) for k, v in fields.items())
+    chars = sum(map(len, fields)) + sum(map(len, fields.values()))
     if chars * 4 <= limit:
         return None
     size = message_bytes(fields)

@@ -26,8 +26,6 @@ from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
-from federation_ai.json_loads import loads
-
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -60,20 +58,15 @@ def _event_time_us(text: str) -> int | None:
     return (moment - _EPOCH) // _US
 
 
-def _account_of(fields: Mapping[str, str]) -> str | None:
-    """The account as ``envelope_to_event_dict`` finds it; None if the payload is unreadable."""
-    raw = fields.get("payload")
-    if raw is None:
-        return None
-    try:  # read as the envelope reads it
-        payload = loads(raw)
-    except (ValueError, RecursionError):  # unreadable: the consumer dead-letters it
-        return None
+def _account_of(msg: BusMessage) -> str | None:
+    """The account as ``envelope_to_event_dict`` finds it; None if the payload is unreadable
+    (not JSON, or not an object: the consumer dead-letters it)."""
+    payload = msg.payload
     if not isinstance(payload, dict):
         return None
     account = payload.get("account_id")
     if account is None or account == "":
-        account = fields.get("account_id") or "default"
+        account = msg.fields.get("account_id") or "default"
     return str(account)
 
 
@@ -85,7 +78,7 @@ def candidate(msg: BusMessage, rank: int) -> Candidate:
         ms, seq = int(ms_text), int(seq_text or 0)
     except ValueError:
         ms = seq = 0
-    account = _account_of(fields)
+    account = _account_of(msg)
     stamp = fields.get("timestamp")
     ts = _event_time_us(stamp) if stamp else ms * 1000
     arrival = (ms, seq, rank)

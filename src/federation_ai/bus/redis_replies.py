@@ -21,12 +21,12 @@ def entries(raw: Any) -> Raw:
 
 
 def _fields(flat: list[Any]) -> dict[str, str]:
-    names, values = flat[::2], flat[1::2]
-    if len(names) != len(values):
+    if len(flat) % 2:
         raise ValueError("a stream entry's fields come in name/value pairs")
+    pairs = iter(flat)  # zip of one iterator with itself: (name, value), (name, value), ...
     if all(type(x) is str for x in flat):  # a client that decodes replies: the usual case
-        return dict(zip(names, values, strict=True))
-    return {text(k): text(v) for k, v in zip(names, values, strict=True)}
+        return dict(zip(pairs, pairs, strict=True))
+    return {text(k): text(v) for k, v in zip(pairs, pairs, strict=True)}
 
 
 def flat_entries(raw: Any) -> Raw:
