@@ -13,23 +13,29 @@ what the stdlib gives (values, key order, the error and its message):
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Final
 
 import orjson
 
 MAX_FAST_OPENERS: Final = 256
-_LONG_DIGITS: Final = re.compile(r"[0-9]{19}")
-_LONG_DIGITS_BYTES: Final = re.compile(rb"[0-9]{19}")
+# Every ASCII digit read as "0": a run of 19 digits is then 19 zeros, found by a substring
+# search in C (a regular expression tries a match at every position: four times slower).
+# UTF-8 never encodes anything else with ASCII bytes, so no other character can match.
+_DIGITS_AS_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGITS: Final = b"0" * 19
+
+
+def _has_long_digits(data: bytes) -> bool:
+    return _LONG_DIGITS in data.translate(_DIGITS_AS_ZERO)
 
 
 def loads(text: str | bytes) -> Any:
     """The value of a JSON text, exactly as ``json.loads`` returns it (or raises)."""
     if isinstance(text, bytes):
-        fast = not _LONG_DIGITS_BYTES.search(text)
+        fast = not _has_long_digits(text)
         openers = text.count(b"[") + text.count(b"{")
     else:
-        fast = not _LONG_DIGITS.search(text)
+        fast = not _has_long_digits(text.encode("utf-8", "surrogatepass"))
         openers = text.count("[") + text.count("{")
     if fast and openers <= MAX_FAST_OPENERS:
         try:

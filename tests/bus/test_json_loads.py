@@ -4,13 +4,14 @@ and errors (the fast path must never let through what the stdlib reads different
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from federation_ai.json_loads import MAX_FAST_OPENERS, loads
+from federation_ai.json_loads import MAX_FAST_OPENERS, _has_long_digits, loads
 
 
 def outcome(parse: Any, text: str | bytes) -> tuple[str, ...]:
@@ -56,6 +57,9 @@ def test_arbitrary_text_gives_the_same_value_or_the_same_error(text: str) -> Non
         '{"a": NaN, "b": Infinity, "c": -Infinity}',
         '{"a": 1e400}',
         '{"a": "\\ud800"}',  # a lone surrogate
+        '{"a": "\ud800", "b": 1}',  # one as a character of the text, not an escape
+        '{"a": "' + "7" * 25 + '"}',  # a run of digits in a string: the stdlib, same value
+        '{"a": "' + "\u0661" * 25 + '", "b": 1234567890123456789}',  # other digits; 19
         '{"a": 1, "b": 2, "a": 3}',  # a repeated key: the last value, the first place
         "[" * 990 + "]" * 990,  # near the stdlib's recursion limit
         "[" * (MAX_FAST_OPENERS + 1) + "]" * (MAX_FAST_OPENERS + 1),
@@ -66,3 +70,13 @@ def test_arbitrary_text_gives_the_same_value_or_the_same_error(text: str) -> Non
 )
 def test_the_texts_the_fast_path_must_leave_to_the_stdlib(text: str) -> None:
     assert outcome(loads, text) == outcome(json.loads, text)
+
+
+DIGIT_RUNS = st.text(alphabet="0123456789", min_size=15, max_size=22)
+OTHERS = st.sampled_from(["x", ".", " ", "é", "\u0661\u0662", "\ud800"])
+
+
+@given(st.lists(DIGIT_RUNS | OTHERS, max_size=6).map("".join))
+def test_the_digit_run_check_finds_what_a_regular_expression_finds(text: str) -> None:
+    expected = re.search(r"[0-9]{19}", text) is not None
+    assert _has_long_digits(text.encode("utf-8", "surrogatepass")) is expected
