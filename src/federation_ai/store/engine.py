@@ -108,12 +108,23 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def _sqlite_on_connect(
-    busy_ms: int, path: Path | None, dbapi_connection: Any, record: Any
+def _sqlite_writable(path: Path) -> bool:
+    """Whether SQLite can write the database: the file and, in WAL mode, its ``-wal``
+    and ``-shm`` files beside it (one of them unwritable opens the connection read-only)."""
+    files = (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+    return all(os.access(p, os.W_OK) for p in files if p.exists())
+
+
+def _sqlite_before_connect(
+    path: Path, _dialect: Any, record: Any, _cargs: Any, _cparams: Any
 ) -> None:
-    # SQLite opens a file it cannot write read-only, and the connection stays so after
-    # the file is writable again: noted here, replaced at checkout (_sqlite_on_checkout).
-    record.info["writable"] = path is None or os.access(path, os.W_OK)
+    # SQLite opens a database it cannot write read-only, and the connection stays so
+    # after the files are writable again: noted before it opens (the files may change
+    # while it does), replaced at checkout once they are writable (_sqlite_on_checkout).
+    record.info["writable"] = _sqlite_writable(path)
+
+
+def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" hook emit BEGIN itself (the sqlite3 module would
     # otherwise start transactions lazily and commit around DDL).
     dbapi_connection.isolation_level = None
@@ -127,7 +138,7 @@ def _sqlite_on_connect(
 
 
 def _sqlite_on_checkout(path: Path, _dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-    if not record.info.get("writable", True) and os.access(path, os.W_OK):
+    if not record.info.get("writable", True) and _sqlite_writable(path):
         raise DisconnectionError("the SQLite file is writable again: a fresh connection")
 
 
@@ -146,8 +157,9 @@ def create_engine(url: str | URL, timeouts: StoreTimeouts = DEFAULT_TIMEOUTS) ->
         engine = create_async_engine(target, **common)
         busy_ms = round(timeouts.sqlite_busy_s * 1000)
         path = sqlite_file(target)
-        event.listen(engine.sync_engine, "connect", partial(_sqlite_on_connect, busy_ms, path))
+        event.listen(engine.sync_engine, "connect", partial(_sqlite_on_connect, busy_ms))
         if path is not None:
+            event.listen(engine.sync_engine, "do_connect", partial(_sqlite_before_connect, path))
             event.listen(engine.sync_engine, "checkout", partial(_sqlite_on_checkout, path))
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
